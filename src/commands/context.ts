@@ -1,0 +1,81 @@
+// What every command gets: validated global options merged over the configuration file,
+// the output channel, and at most one PowerShell session for the whole invocation.
+import type { Command } from 'commander';
+import { loadConfig, type Config } from '../config';
+import { parseDuration } from '../duration';
+import { exchangeSetup, type ExchangeMode } from '../exchange/connection';
+import { Output } from '../output';
+import type { ExitCode } from '../errors';
+import { PowerShellSession } from '../powershell/session';
+
+export interface GlobalOptions {
+  json?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+  config?: string;
+  powershell?: string;
+  exchange?: ExchangeMode;
+  exchangeServer?: string;
+  exchangeModule?: string;
+  exchangeCredential?: string;
+  timeout?: string;
+}
+
+export class CommandContext {
+  readonly output: Output;
+  readonly config: Config;
+  readonly configFile?: string;
+  private session: PowerShellSession | undefined;
+
+  constructor(readonly globals: GlobalOptions) {
+    this.output = new Output(globals);
+    const { config, file } = loadConfig(globals.config);
+    this.config = config;
+    this.configFile = file;
+    if (file) this.output.debug(`configuration: ${file}`);
+  }
+
+  static of(command: Command): CommandContext {
+    return new CommandContext(command.optsWithGlobals<GlobalOptions>());
+  }
+
+  /** The flag when given, else the configuration file's value. */
+  setting<K extends keyof Config>(key: K, flag: Config[K] | undefined): Config[K] | undefined {
+    return flag ?? this.config[key];
+  }
+
+  /** The invocation's one PowerShell session, connected to Exchange on first use. */
+  exchange(): PowerShellSession {
+    if (!this.session) {
+      const g = this.globals;
+      const setup = exchangeSetup({
+        exchange: this.setting('exchange', g.exchange),
+        exchangeServer: this.setting('exchangeServer', g.exchangeServer),
+        exchangeModule: this.setting('exchangeModule', g.exchangeModule),
+        exchangeCredential: this.setting('exchangeCredential', g.exchangeCredential),
+      });
+      const timeout = this.setting('timeout', g.timeout);
+      this.session = new PowerShellSession({
+        executable: this.setting('powershell', g.powershell),
+        timeoutMs: timeout === undefined ? undefined : parseDuration(timeout, '--timeout'),
+        setup: [setup],
+        onDiagnostic: (message) => (message.startsWith('WARNING:') ? this.output.warn(message.slice(9)) : this.output.debug(message)),
+        onScript: (template, text) => this.output.debug(`--- PowerShell template ${template} ---\n${text}\n--- end of ${template} ---`),
+      });
+    }
+    return this.session;
+  }
+
+  async dispose(): Promise<void> {
+    await this.session?.dispose();
+  }
+}
+
+/** Commander discards what an action returns; the exit code is kept here for src/cli.ts. */
+export const exitCodes: { last?: ExitCode } = {};
+
+export function act<A extends unknown[]>(handler: (...args: A) => Promise<ExitCode> | ExitCode): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    exitCodes.last = await handler(...args);
+  };
+}

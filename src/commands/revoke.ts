@@ -1,0 +1,52 @@
+// imp revoke: remove the service account's ApplicationImpersonation assignment (and imp's scope).
+import { Command } from 'commander';
+import { ExitCode } from '../errors';
+import { checkAccount, checkAssignmentName, formatCommand, SCOPE_SUFFIX } from '../exchange/names';
+import { revokeResultSchema } from '../exchange/schemas';
+import { act, CommandContext } from './context';
+
+export interface RevokeOptions {
+  account?: string;
+  name?: string;
+  dryRun?: boolean;
+}
+
+export function revokeParameters(context: CommandContext, options: RevokeOptions) {
+  const name = options.name ?? context.config.name;
+  return {
+    account: checkAccount(context.setting('account', options.account)),
+    name: name === undefined ? null : checkAssignmentName(name),
+    scopeSuffix: SCOPE_SUFFIX,
+    dryRun: Boolean(options.dryRun),
+  };
+}
+
+export function addRevokeOptions(command: Command): Command {
+  return command
+    .option('--account <address>', "the service account's SMTP address")
+    .option('--name <assignment>', 'only this role assignment (default: every direct ApplicationImpersonation assignment of the account)');
+}
+
+export function revokeCommand(): Command {
+  return addRevokeOptions(new Command('revoke').description('remove the ApplicationImpersonation role from a service account'))
+    .option('--dry-run', 'show what would be removed, change nothing')
+    .action(act(async (options: RevokeOptions, command: Command) => {
+      const context = CommandContext.of(command);
+      const { result } = await context.exchange().run('revoke', revokeParameters(context, options), revokeResultSchema);
+      const output = context.output;
+      output.document(result);
+      if (result.status === 'nothing') {
+        output.line(`${result.account} has no direct ApplicationImpersonation assignment${options.name ? ` named "${options.name}"` : ''}: nothing to revoke.`);
+      } else if (result.status === 'planned') {
+        output.line('Dry run: imp would run:');
+        for (const step of result.plan) output.line(`  ${formatCommand(step)}`);
+      } else {
+        for (const a of result.removed) output.line(`Removed assignment "${a.name}".`);
+        for (const s of result.scopesRemoved) output.line(`Removed management scope "${s}".`);
+      }
+      for (const a of result.remaining) {
+        output.warn(`${result.account} still holds ApplicationImpersonation through ${a.assignmentChain ?? a.roleAssigneeName} (assignment "${a.name}"); remove the account from that group to end it.`);
+      }
+      return ExitCode.OK;
+    }));
+}

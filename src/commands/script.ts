@@ -1,0 +1,34 @@
+// imp script <action>: the exact PowerShell imp would run, as a standalone script to review and
+// paste into the Exchange Management Shell.
+import { Command } from 'commander';
+import { ExitCode } from '../errors';
+import { renderStandalone } from '../powershell/template';
+import { addGrantOptions, grantParameters, type GrantOptions } from './grant';
+import { addRevokeOptions, revokeParameters, type RevokeOptions } from './revoke';
+import { act, CommandContext } from './context';
+
+function emit(context: CommandContext, template: string, parameters: object, title: string): ExitCode {
+  const script = renderStandalone(template, parameters, title);
+  if (context.output.json) context.output.document({ template, parameters, script });
+  else process.stdout.write(script);
+  return ExitCode.OK;
+}
+
+export function scriptCommand(): Command {
+  const script = new Command('script').description('print the PowerShell for an action, to review and run by hand');
+  script.addCommand(
+    addGrantOptions(new Command('grant').description('the grant script')).action(act((options: GrantOptions, command: Command) => {
+      const context = CommandContext.of(command);
+      const parameters = { ...grantParameters(context, options), dryRun: false };
+      return emit(context, 'grant', parameters, 'Grant ApplicationImpersonation to the service account in $Parameters');
+    })),
+  );
+  script.addCommand(
+    addRevokeOptions(new Command('revoke').description('the revoke script')).action(act((options: RevokeOptions, command: Command) => {
+      const context = CommandContext.of(command);
+      const parameters = { ...revokeParameters(context, options), dryRun: false };
+      return emit(context, 'revoke', parameters, 'Revoke ApplicationImpersonation from the service account in $Parameters');
+    })),
+  );
+  return script;
+}

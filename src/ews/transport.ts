@@ -1,0 +1,80 @@
+// ews-javascript-api turns every non-200 answer into a SoapFaultDetails that keeps only the status and a
+// message: the WWW-Authenticate and X-CasErrorCode headers, the 401 body and Node's TLS error code are
+// gone by then. This XHR wrapper sits between the library and @ewsjs/xhr and keeps the last answer, so
+// errors.ts can tell "Basic disabled" from "wrong password" and "self-signed" from "expired".
+import type { IXHRApi, IXHROptions, IXHRProgress, XhrApi } from 'ews-javascript-api';
+
+/** What the wire said about the last request, kept per ExchangeService (one per probe). */
+export interface HttpEvidence {
+  status?: number;
+  /** Header names lower-cased; repeated headers (WWW-Authenticate) joined with ", ". */
+  headers: Record<string, string>;
+  /** Response body text (needed to recover ResponseCodes the library could not map). */
+  body?: string;
+  /** Node/axios error code for failures without an HTTP answer: CERT_HAS_EXPIRED, ECONNREFUSED, ECONNABORTED… */
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+/** The library types this as Promise<XMLHttpRequest>, a DOM type this Node project does not load. */
+type XhrResult = ReturnType<IXHRApi['xhr']>;
+
+const MAX_BODY_CHARS = 64 * 1024;
+
+function flattenHeaders(raw: unknown): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (!raw || typeof raw !== 'object') return headers;
+  // axios gives an AxiosHeaders instance; toJSON() flattens it, a plain object works as is.
+  const source = typeof (raw as { toJSON?: unknown }).toJSON === 'function' ? (raw as { toJSON(): unknown }).toJSON() : raw;
+  for (const [name, value] of Object.entries(source as Record<string, unknown>)) {
+    if (value === undefined || value === null) continue;
+    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
+  return headers;
+}
+
+function evidenceFrom(response: Record<string, unknown>): HttpEvidence {
+  const body = typeof response['responseText'] === 'string' ? (response['responseText'] as string) : undefined;
+  const status = typeof response['status'] === 'number' ? (response['status'] as number) : undefined;
+  const evidence: HttpEvidence = { status, headers: flattenHeaders(response['headers']) };
+  if (body) evidence.body = body.length > MAX_BODY_CHARS ? body.slice(0, MAX_BODY_CHARS) : body;
+  if (status === undefined) {
+    // No HTTP answer: an axios/Node error (TLS, socket, timeout). Its own code may sit on a cause.
+    const cause = response['cause'] as { code?: unknown } | undefined;
+    const code = response['code'] ?? cause?.code;
+    if (typeof code === 'string') evidence.errorCode = code;
+    if (typeof response['message'] === 'string') evidence.errorMessage = response['message'] as string;
+  }
+  return evidence;
+}
+
+export class RecordingXhrApi implements IXHRApi {
+  /** The last answer (or transport failure) seen; undefined before the first request. */
+  evidence: HttpEvidence | undefined;
+
+  constructor(private readonly inner: XhrApi) {}
+
+  get apiName(): string {
+    return `recording;${this.inner.apiName}`;
+  }
+
+  async xhr(options: IXHROptions, progress?: (data: IXHRProgress) => void): XhrResult {
+    this.evidence = undefined;
+    try {
+      const response = await this.inner.xhr(options, progress);
+      this.evidence = evidenceFrom(response as unknown as Record<string, unknown>);
+      return response;
+    } catch (failure) {
+      this.evidence = evidenceFrom((failure ?? {}) as Record<string, unknown>);
+      throw failure;
+    }
+  }
+
+  xhrStream(options: IXHROptions, progress: (data: IXHRProgress) => void): XhrResult {
+    return this.inner.xhrStream(options, progress);
+  }
+
+  disconnect(): void {
+    this.inner.disconnect();
+  }
+}

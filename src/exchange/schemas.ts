@@ -1,0 +1,64 @@
+// The shapes imp's templates return, checked before anything is believed.
+import { z } from 'zod';
+
+/** PowerShell's ConvertTo-Json writes a one-element array as the element and an empty one as null. */
+export const list = <T extends z.ZodType>(item: T) =>
+  z.preprocess((v) => (v === null || v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(item));
+
+export const mailboxSchema = z.object({
+  name: z.string(),
+  alias: z.string(),
+  distinguishedName: z.string(),
+  primarySmtpAddress: z.string(),
+  isPrimary: z.boolean(),
+  recipientTypeDetails: z.string(),
+  accountDisabled: z.boolean(),
+  emailAddresses: list(z.string()),
+});
+export type Mailbox = z.infer<typeof mailboxSchema>;
+
+export const assignmentSchema = z.object({
+  name: z.string(),
+  role: z.string(),
+  roleAssigneeName: z.string(),
+  roleAssigneeType: z.string(),
+  assignmentMethod: z.string(),
+  effectiveUserName: z.string(),
+  assignmentChain: z.string().nullable(),
+  enabled: z.boolean(),
+  customRecipientWriteScope: z.string().nullable(),
+  recipientWriteScope: z.string(),
+  whenCreatedUTC: z.string().nullable(),
+});
+export type Assignment = z.infer<typeof assignmentSchema>;
+
+export const plannedCommandSchema = z.object({
+  cmdlet: z.string(),
+  parameters: z.record(z.string(), z.unknown()),
+});
+export type PlannedCommand = z.infer<typeof plannedCommandSchema>;
+
+export const grantResultSchema = z.object({
+  status: z.enum(['granted', 'exists', 'alias', 'planned', 'scope-conflict']),
+  account: z.string(),
+  mailbox: mailboxSchema,
+  existing: list(assignmentSchema),
+  assignment: assignmentSchema.nullable(),
+  scope: z
+    .object({ name: z.string(), filter: z.string(), existingFilter: z.string().nullable(), created: z.boolean() })
+    .nullable(),
+  plan: list(plannedCommandSchema),
+  rolledBack: z.boolean(),
+});
+export type GrantResult = z.infer<typeof grantResultSchema>;
+
+export const revokeResultSchema = z.object({
+  status: z.enum(['revoked', 'nothing', 'planned']),
+  account: z.string(),
+  mailbox: mailboxSchema,
+  removed: list(assignmentSchema),
+  scopesRemoved: list(z.string()),
+  remaining: list(assignmentSchema),
+  plan: list(plannedCommandSchema),
+});
+export type RevokeResult = z.infer<typeof revokeResultSchema>;

@@ -1,0 +1,33 @@
+// Ctrl-C and SIGTERM: commands observe `interruption.signal` and stop with what they have;
+// the PowerShell session is disposed at once so no pwsh outlives imp.
+import { disposeAllSessions } from './powershell/session';
+
+class Interruption {
+  private controller = new AbortController();
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get interrupted(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  install(): () => void {
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (this.controller.signal.aborted) process.exit(3); // second Ctrl-C: leave now
+      this.controller.abort(new Error(`interrupted by ${signal}`));
+      void disposeAllSessions();
+      // A command that does not notice the signal still ends, with UNKNOWN.
+      setTimeout(() => process.exit(3), 5000).unref();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    return () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    };
+  }
+}
+
+export const interruption = new Interruption();

@@ -1,0 +1,67 @@
+// Human output on stdout, diagnostics on stderr, or exactly one JSON document on stdout (--json).
+import { inspect } from 'node:util';
+
+export interface OutputOptions {
+  json?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+export class Output {
+  readonly json: boolean;
+  readonly verbose: boolean;
+  readonly quiet: boolean;
+  readonly color: boolean;
+  readonly interactive: boolean;
+
+  constructor(options: OutputOptions = {}, private readonly stdout = process.stdout, private readonly stderr = process.stderr) {
+    this.json = Boolean(options.json);
+    this.verbose = Boolean(options.verbose);
+    this.quiet = Boolean(options.quiet);
+    this.interactive = Boolean(stderr.isTTY) && !this.json;
+    this.color = Boolean(stdout.isTTY) && !process.env.NO_COLOR && !this.json;
+  }
+
+  /** Human report lines (stdout); silent with --json or --quiet. */
+  line(text = ''): void {
+    if (!this.json && !this.quiet) this.stdout.write(`${text}\n`);
+  }
+
+  /** The one JSON document of a --json run. */
+  document(value: unknown): void {
+    if (this.json) this.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  /** Warnings an admin should read (stderr), even with --json; --quiet hides them. */
+  warn(text: string): void {
+    if (!this.quiet) this.stderr.write(`${this.paint('33', 'warning:')} ${text}\n`);
+  }
+
+  /** Progress and detail (stderr), shown only with --verbose. */
+  debug(text: string): void {
+    if (this.verbose) this.stderr.write(`${text}\n`);
+  }
+
+  error(text: string): void {
+    this.stderr.write(`${this.paint('31', 'error:')} ${text}\n`);
+  }
+
+  /** A line that rewrites itself on a terminal (progress), one line per update otherwise. */
+  progress(text: string): void {
+    if (this.quiet) return;
+    if (this.interactive) this.stderr.write(`\r\x1b[2K${text}`);
+    else this.stderr.write(`${text}\n`);
+  }
+
+  endProgress(): void {
+    if (this.interactive && !this.quiet) this.stderr.write('\r\x1b[2K');
+  }
+
+  paint(code: string, text: string): string {
+    return this.color && this.stderr.isTTY && !process.env.NO_COLOR ? `\x1b[${code}m${text}\x1b[0m` : text;
+  }
+
+  inspect(value: unknown): string {
+    return inspect(value, { depth: 6, colors: false });
+  }
+}

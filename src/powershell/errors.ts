@@ -1,0 +1,67 @@
+import { ExitCode, ImpError } from '../errors';
+
+/** What PowerShell said when a cmdlet failed: Exchange's own text, category and exception type. */
+export interface PowerShellErrorRecord {
+  message: string;
+  category: string;
+  reason: string | null;
+  exceptionType: string;
+  fullyQualifiedErrorId: string;
+  command: string | null;
+  targetObject: string | null;
+}
+
+/** A cmdlet inside a template failed. Not-found and access errors are Exchange's answer (CRITICAL). */
+export class PowerShellCommandError extends ImpError {
+  constructor(
+    readonly template: string,
+    readonly record: PowerShellErrorRecord,
+  ) {
+    const where = record.command ? ` [${record.command}]` : '';
+    const notFound = isNotFound(record);
+    super(
+      notFound ? 'EXCHANGE_NOT_FOUND' : 'POWERSHELL_COMMAND_FAILED',
+      `${record.message}${where} (${record.category}: ${record.reason ?? record.exceptionType})`,
+      {
+        exitCode: notFound ? ExitCode.CRITICAL : ExitCode.UNKNOWN,
+        suggestion: notFound
+          ? 'Check the spelling of the address or name; Exchange could not find it.'
+          : `Run "imp script ${template}" to review the PowerShell and run it in the Exchange Management Shell to see the full error.`,
+        details: { template, ...record },
+      },
+    );
+  }
+}
+
+export function isNotFound(record: PowerShellErrorRecord): boolean {
+  return /ObjectNotFound|NotFoundException|IdentityNotFound/i.test(`${record.reason} ${record.exceptionType} ${record.category}`);
+}
+
+export class PowerShellTimeoutError extends ImpError {
+  constructor(template: string, timeoutMs: number) {
+    super('POWERSHELL_TIMEOUT', `PowerShell did not finish "${template}" within ${Math.round(timeoutMs / 1000)} s; the session was stopped.`, {
+      exitCode: ExitCode.UNKNOWN,
+      suggestion: 'Check that Exchange answers (try the script from "imp script" in the Exchange Management Shell), or raise --timeout.',
+    });
+  }
+}
+
+export class PowerShellExitedError extends ImpError {
+  constructor(template: string, detail: string) {
+    super('POWERSHELL_EXITED', `The PowerShell process ended while running "${template}"${detail ? `: ${detail}` : ''}.`, {
+      exitCode: ExitCode.UNKNOWN,
+      suggestion: 'Run the command again; if it keeps failing, run it with --verbose and check the PowerShell installation.',
+    });
+  }
+}
+
+export class PowerShellOutputError extends ImpError {
+  constructor(template: string, problem: string, output: string) {
+    super('POWERSHELL_BAD_OUTPUT', `PowerShell returned output imp cannot read for "${template}": ${problem}.`, {
+      exitCode: ExitCode.UNKNOWN,
+      suggestion:
+        'A profile, module or Exchange connection may be printing to the console; run with --verbose to see the output, and check that the Exchange cmdlets return the documented properties.',
+      details: { output: output.slice(0, 2000) },
+    });
+  }
+}

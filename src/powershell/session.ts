@@ -1,0 +1,259 @@
+// One persistent PowerShell process per CLI invocation (node-powershell), started with
+// -NoProfile -NonInteractive, and disposed on every exit path: normal end, error, timeout, Ctrl-C.
+import type { PowerShell as NodePowerShell } from 'node-powershell';
+import type { z } from 'zod';
+import { errorMessage } from '../errors';
+import { resolvePowerShell } from './executable';
+import {
+  PowerShellCommandError,
+  PowerShellExitedError,
+  PowerShellOutputError,
+  PowerShellTimeoutError,
+  type PowerShellErrorRecord,
+} from './errors';
+import { templateText } from './template';
+
+const RESULT_MARKER = '<<imp-result>>';
+export const DEFAULT_TIMEOUT_MS = 5 * 60_000;
+
+export interface SessionOptions {
+  /** --powershell / IMP_POWERSHELL; resolved to an absolute path. */
+  executable?: string;
+  timeoutMs?: number;
+  /** Templates run (dot-sourced, global) after every start, e.g. the Exchange connection. */
+  setup?: SetupStep[];
+  /** Warnings and stray output: reported, never fatal. */
+  onDiagnostic?: (message: string) => void;
+  /** Where named templates are read from (default templates/); tests point it at fixtures. */
+  templateDir?: string;
+  /** Shows each template as it is about to run (--verbose). */
+  onScript?: (template: string, text: string) => void;
+}
+
+export interface SetupStep {
+  template: string;
+  parameters: object;
+}
+
+export interface TemplateRun<T> {
+  result: T;
+  warnings: string[];
+  pid: number;
+  durationMs: number;
+}
+
+interface Envelope {
+  ok: boolean;
+  result?: unknown;
+  error?: PowerShellErrorRecord;
+  warnings?: string[];
+  pid: number;
+}
+
+const liveSessions = new Set<PowerShellSession>();
+
+function toBase64(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64');
+}
+
+/** A single-line command: `-Command -` runs multi-line input only after a blank line (PowerShell#3223). */
+function invocation(text: string, parameters: object, global: boolean): string {
+  return `${global ? '. ' : ''}Invoke-ImpTemplate '${toBase64(text)}' '${toBase64(JSON.stringify(parameters))}'${global ? ' -Global' : ''}`;
+}
+
+export class PowerShellSession {
+  /** How many PowerShell processes this session has started (restarts after a timeout count). */
+  processesStarted = 0;
+  private shell: NodePowerShell | undefined;
+  private powershellPid: number | undefined;
+  private starting: Promise<NodePowerShell> | undefined;
+  private readonly timeoutMs: number;
+  private readonly executable: string;
+
+  constructor(private readonly options: SessionOptions = {}) {
+    this.executable = resolvePowerShell(options.executable);
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    installExitCleanup();
+  }
+
+  /** PowerShell's own $PID. A launcher (the dotnet tool shim, for one) may sit between Node and it. */
+  get pid(): number | undefined {
+    return this.shell ? this.powershellPid : undefined;
+  }
+
+  /** Runs a template with its parameters as data and validates its result with `schema`. */
+  async run<S extends z.ZodType>(template: string, parameters: object, schema: S): Promise<TemplateRun<z.output<S>>> {
+    const shell = await this.started();
+    const envelope = await this.invoke(shell, template, templateText(template, { dir: this.options.templateDir }), parameters, false);
+    if (!envelope.ok) throw new PowerShellCommandError(template, envelope.error!);
+    const parsed = schema.safeParse(envelope.result);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new PowerShellOutputError(
+        template,
+        `the result does not have the expected shape (${issue?.path.join('.') || 'result'}: ${issue?.message})`,
+        JSON.stringify(envelope.result) ?? '',
+      );
+    }
+    return { result: parsed.data, warnings: envelope.warnings ?? [], pid: envelope.pid, durationMs: 0 };
+  }
+
+  async dispose(): Promise<void> {
+    liveSessions.delete(this);
+    const shell = this.shell;
+    const powershellPid = this.powershellPid;
+    this.shell = undefined;
+    this.powershellPid = undefined;
+    this.starting = undefined;
+    if (shell) await disposeShell(shell, powershellPid);
+  }
+
+  /** Synchronous, for process 'exit': no time is left to wait for anything. */
+  killNow(): void {
+    if (this.shell) killQuietly(childOf(this.shell).pid!);
+    if (this.powershellPid) killQuietly(this.powershellPid);
+  }
+
+  private started(): Promise<NodePowerShell> {
+    if (this.shell) return Promise.resolve(this.shell);
+    this.starting ??= this.start().finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  private async start(): Promise<NodePowerShell> {
+    const { PowerShell } = await import('node-powershell');
+    const shell = new PowerShell({
+      executable: this.executable,
+      executableOptions: { '-NoProfile': true, '-NonInteractive': true, '-ExecutionPolicy': 'Bypass' },
+      throwOnInvocationError: false,
+      spawnOptions: { env: sessionEnvironment() },
+    });
+    this.processesStarted += 1;
+    // node-powershell leaves its exit promise without a handler: a crash while idle would take Node down.
+    exitPromiseOf(shell).catch(() => undefined);
+    this.shell = shell;
+    liveSessions.add(this);
+    const runtime = templateText('runtime', { common: false });
+    const { stdout } = await this.invokeRaw(
+      shell,
+      'runtime',
+      `iex ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${toBase64(runtime)}'))); [Console]::Out.WriteLine('<<imp-pid>>' + $PID)`,
+    );
+    this.powershellPid = Number(/<<imp-pid>>(\d+)/.exec(stdout)?.[1]) || childOf(shell).pid;
+    for (const step of this.options.setup ?? []) {
+      const envelope = await this.invoke(shell, step.template, templateText(step.template, { common: false }), step.parameters, true);
+      if (!envelope.ok) {
+        await this.dispose();
+        throw new PowerShellCommandError(step.template, envelope.error!);
+      }
+    }
+    return shell;
+  }
+
+  private async invoke(shell: NodePowerShell, template: string, text: string, parameters: object, global: boolean): Promise<Envelope> {
+    this.options.onScript?.(template, `# $Parameters = ${JSON.stringify(parameters)}\n${text}`);
+    const { stdout, stderr } = await this.invokeRaw(shell, template, invocation(text, parameters, global));
+    for (const line of stderr.split(/\r?\n/).filter((l) => l.trim())) this.options.onDiagnostic?.(line.trim());
+    const lines = stdout.split(/\r?\n/);
+    const marked = lines.filter((l) => l.startsWith(RESULT_MARKER));
+    const stray = lines.filter((l) => l.trim() && !l.startsWith(RESULT_MARKER));
+    if (stray.length) this.options.onDiagnostic?.(`PowerShell printed while running ${template}: ${stray.join(' | ').slice(0, 500)}`);
+    if (marked.length !== 1) {
+      throw new PowerShellOutputError(template, marked.length ? 'more than one result' : 'no result was returned', stdout);
+    }
+    let envelope: Envelope;
+    try {
+      envelope = JSON.parse(Buffer.from(marked[0].slice(RESULT_MARKER.length), 'base64').toString('utf8')) as Envelope;
+    } catch (error) {
+      throw new PowerShellOutputError(template, `the result is not JSON (${errorMessage(error)})`, stdout);
+    }
+    for (const warning of envelope.warnings ?? []) this.options.onDiagnostic?.(`WARNING: ${warning}`);
+    return envelope;
+  }
+
+  /** Sends one line and waits for its output, turning a hang or a dead process into typed errors. */
+  private async invokeRaw(shell: NodePowerShell, template: string, command: string): Promise<{ stdout: string; stderr: string }> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.timeoutMs)));
+    try {
+      const outcome = await Promise.race([shell.invoke(command), timeout]);
+      if (outcome === 'timeout') {
+        // The command keeps running inside PowerShell and would block every later call: restart instead.
+        await this.dispose();
+        throw new PowerShellTimeoutError(template, this.timeoutMs);
+      }
+      if (childOf(shell).exitCode !== null || childOf(shell).signalCode !== null) {
+        throw new PowerShellExitedError(template, describeExit(shell));
+      }
+      return { stdout: outcome.stdout?.toString('utf8') ?? '', stderr: outcome.stderr?.toString('utf8') ?? '' };
+    } catch (error) {
+      if (error instanceof PowerShellTimeoutError || error instanceof PowerShellExitedError) throw error;
+      await this.dispose();
+      throw new PowerShellExitedError(template, describeExit(shell) || errorMessage(error));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+interface ShellInternals {
+  process: import('node:child_process').ChildProcess;
+  exitPromise: Promise<void>;
+}
+
+function childOf(shell: NodePowerShell): ShellInternals['process'] {
+  return (shell as unknown as ShellInternals).process;
+}
+
+function exitPromiseOf(shell: NodePowerShell): Promise<void> {
+  return (shell as unknown as ShellInternals).exitPromise;
+}
+
+function describeExit(shell: NodePowerShell): string {
+  const child = childOf(shell);
+  if (child.signalCode) return `killed by ${child.signalCode}`;
+  if (child.exitCode !== null) return `exit code ${child.exitCode}`;
+  return '';
+}
+
+async function disposeShell(shell: NodePowerShell, powershellPid: number | undefined): Promise<void> {
+  const child = childOf(shell);
+  if (child.exitCode === null && child.signalCode === null) {
+    await Promise.race([shell.dispose().catch(() => undefined), new Promise((r) => setTimeout(r, 3000))]);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  // Killing a launcher does not kill the PowerShell it started.
+  if (powershellPid && powershellPid !== child.pid) killQuietly(powershellPid);
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/** PowerShell must not inherit the keychain password or an admin's stray NODE_POWERSHELL override. */
+function sessionEnvironment(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.NODE_POWERSHELL;
+  // pwsh 7 on Linux prints an ANSI-coloured banner and telemetry notice otherwise.
+  env.POWERSHELL_TELEMETRY_OPTOUT = '1';
+  env.NO_COLOR = '1';
+  return env;
+}
+
+export async function disposeAllSessions(): Promise<void> {
+  await Promise.all([...liveSessions].map((s) => s.dispose()));
+}
+
+let cleanupInstalled = false;
+/** Last line of defence: whatever path leaves Node, no PowerShell child survives it. */
+function installExitCleanup(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  process.on('exit', () => {
+    for (const session of liveSessions) session.killNow();
+  });
+}

@@ -1,0 +1,139 @@
+// The simulated organisation, shared by the simulated Management Shell (ExchangeSim.psm1)
+// and the simulated EWS endpoint. One JSON file, replaced atomically on every write.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type MailboxType = 'UserMailbox' | 'RoomMailbox' | 'SharedMailbox' | 'EquipmentMailbox';
+
+export interface SimMailbox {
+  alias: string;
+  displayName: string;
+  recipientTypeDetails: MailboxType;
+  primarySmtpAddress: string;
+  /** Proxy addresses as Exchange stores them: exactly one `SMTP:` (primary), the rest `smtp:`. */
+  emailAddresses: string[];
+}
+
+export interface SimUser {
+  guid: string;
+  name: string;
+  samAccountName: string;
+  userPrincipalName: string;
+  distinguishedName: string;
+  enabled: boolean;
+  lockedOut: boolean;
+  passwordNeverExpires: boolean;
+  /** ISO time; null means "user must change password at next logon" (pwdLastSet = 0). */
+  passwordLastSet: string | null;
+  /** The simulator never stores a password, only a salted hash to check Basic authentication against. */
+  passwordHash: { salt: string; sha256: string };
+  mailbox: SimMailbox | null;
+}
+
+export interface SimGroup {
+  guid: string;
+  name: string;
+  samAccountName: string;
+  distinguishedName: string;
+  recipientTypeDetails: 'RoleGroup' | 'MailUniversalSecurityGroup' | 'MailUniversalDistributionGroup';
+  primarySmtpAddress: string | null;
+  /** Distinguished names of member users or groups. */
+  members: string[];
+}
+
+export interface SimAssignment {
+  guid: string;
+  name: string;
+  role: string;
+  /** Distinguished name of the user or group the role is assigned to. */
+  roleAssignee: string;
+  roleAssigneeName: string;
+  roleAssigneeType: 'User' | 'SecurityGroup' | 'RoleGroup';
+  roleAssignmentDelegationType: 'Regular' | 'Delegating' | 'DelegatingOrgWide';
+  customRecipientWriteScope: string | null;
+  recipientWriteScope: 'Organization' | 'CustomRecipientScope';
+  enabled: boolean;
+  whenCreatedUTC: string;
+}
+
+export interface SimScope {
+  guid: string;
+  name: string;
+  recipientFilter: string;
+  recipientRoot: string | null;
+  exclusive: boolean;
+  whenCreatedUTC: string;
+}
+
+export interface SimWebServicesVirtualDirectory {
+  server: string;
+  name: string;
+  internalUrl: string;
+  externalUrl: string | null;
+  basicAuthentication: boolean;
+  windowsAuthentication: boolean;
+  oAuthAuthentication: boolean;
+}
+
+export interface SimOrganization {
+  name: string;
+  domain: string;
+  netbiosName: string;
+  distinguishedName: string;
+  domainController: string;
+  exchangeServer: string;
+  maxPasswordAgeDays: number;
+}
+
+export interface SimState {
+  version: 1;
+  organization: SimOrganization;
+  users: SimUser[];
+  groups: SimGroup[];
+  assignments: SimAssignment[];
+  scopes: SimScope[];
+  webServicesVirtualDirectories: SimWebServicesVirtualDirectory[];
+}
+
+export const STATE_FILE = 'state.json';
+export const CALL_LOG_FILE = 'calls.jsonl';
+
+export function hashPassword(password: string, salt = randomBytes(16).toString('hex')): { salt: string; sha256: string } {
+  return { salt, sha256: createHash('sha256').update(salt).update(password, 'utf8').digest('hex') };
+}
+
+export function passwordMatches(user: SimUser, password: string): boolean {
+  return hashPassword(password, user.passwordHash.salt).sha256 === user.passwordHash.sha256;
+}
+
+/** Writes the whole state through a temporary file and a rename, so a reader never sees half a file. */
+export function writeState(stateDir: string, state: SimState): void {
+  mkdirSync(stateDir, { recursive: true });
+  const target = join(stateDir, STATE_FILE);
+  const temporary = `${target}.${process.pid}.${randomUUID()}.tmp`;
+  writeFileSync(temporary, JSON.stringify(state, null, 1), 'utf8');
+  renameSync(temporary, target);
+}
+
+export function readState(stateDir: string): SimState {
+  return JSON.parse(readFileSync(join(stateDir, STATE_FILE), 'utf8').replace(/^\uFEFF/, '')) as SimState;
+}
+
+/** Re-reads the state only when the file changed: the EWS endpoint consults it on every request. */
+export class StateCache {
+  private mtimeMs = -1;
+  private size = -1;
+  private cached: SimState | undefined;
+  constructor(readonly stateDir: string) {}
+
+  get(): SimState {
+    const stat = statSync(join(this.stateDir, STATE_FILE));
+    if (!this.cached || stat.mtimeMs !== this.mtimeMs || stat.size !== this.size) {
+      this.cached = readState(this.stateDir);
+      this.mtimeMs = stat.mtimeMs;
+      this.size = stat.size;
+    }
+    return this.cached;
+  }
+}

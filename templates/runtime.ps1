@@ -1,0 +1,62 @@
+# imp runtime: loaded once into imp's PowerShell session; not an admin script.
+# Every template runs through Invoke-ImpTemplate: the template text and its parameters both arrive
+# base64-encoded (parameters as JSON), so no value is ever spliced into script text. The result goes
+# back as one base64 JSON envelope on a marker line, so stray output and console code pages
+# (Windows PowerShell 5.1 uses the OEM code page) cannot corrupt it.
+# Runs unchanged on Windows PowerShell 5.1 and PowerShell 7.
+
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+$ConfirmPreference = 'High'
+try { [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false } catch { }
+
+function ConvertFrom-ImpBase64([string]$Text) {
+    (New-Object System.Text.UTF8Encoding $false).GetString([Convert]::FromBase64String($Text))
+}
+
+function Write-ImpEnvelope($Envelope) {
+    $json = ConvertTo-Json -InputObject $Envelope -Depth 12 -Compress
+    $bytes = (New-Object System.Text.UTF8Encoding $false).GetBytes($json)
+    [Console]::Out.WriteLine('<<imp-result>>' + [Convert]::ToBase64String($bytes))
+}
+
+function Get-ImpErrorDetail($ErrorRecord) {
+    $reason = $null
+    if ($ErrorRecord.CategoryInfo) { $reason = [string]$ErrorRecord.CategoryInfo.Reason }
+    $command = $null
+    if ($ErrorRecord.InvocationInfo -and $ErrorRecord.InvocationInfo.MyCommand) { $command = [string]$ErrorRecord.InvocationInfo.MyCommand.Name }
+    [ordered]@{
+        message               = [string]$ErrorRecord.Exception.Message
+        category              = [string]$ErrorRecord.CategoryInfo.Category
+        reason                = $reason
+        exceptionType         = $ErrorRecord.Exception.GetType().FullName
+        fullyQualifiedErrorId = [string]$ErrorRecord.FullyQualifiedErrorId
+        command               = $command
+        targetObject          = [string]$ErrorRecord.TargetObject
+    }
+}
+
+# Dot-source this function (". Invoke-ImpTemplate ... -Global") for the connection step, whose
+# imported cmdlets must outlive the call.
+function Invoke-ImpTemplate([string]$Script, [string]$ParameterJson, [switch]$Global) {
+    $Parameters = ConvertFrom-Json (ConvertFrom-ImpBase64 $ParameterJson)
+    $templateBlock = [ScriptBlock]::Create((ConvertFrom-ImpBase64 $Script))
+    $warnings = New-Object System.Collections.ArrayList
+    $outputs = New-Object System.Collections.ArrayList
+    try {
+        if ($Global) {
+            . $templateBlock 3>&1 | ForEach-Object {
+                if ($_ -is [System.Management.Automation.WarningRecord]) { [void]$warnings.Add($_.Message) } else { [void]$outputs.Add($_) }
+            }
+        } else {
+            & $templateBlock 3>&1 | ForEach-Object {
+                if ($_ -is [System.Management.Automation.WarningRecord]) { [void]$warnings.Add($_.Message) } else { [void]$outputs.Add($_) }
+            }
+        }
+        $result = $null
+        if ($outputs.Count -gt 0) { $result = $outputs[$outputs.Count - 1] }
+        Write-ImpEnvelope ([ordered]@{ ok = $true; result = $result; warnings = @($warnings); pid = $PID })
+    } catch {
+        Write-ImpEnvelope ([ordered]@{ ok = $false; error = (Get-ImpErrorDetail $_); warnings = @($warnings); pid = $PID })
+    }
+}

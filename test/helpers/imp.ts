@@ -1,0 +1,158 @@
+// Runs the built CLI (dist/) as an admin would, and a simulated Exchange for it to talk to.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { packageRoot } from '../../src/paths';
+import { prepareState, type SimulatorSettings, type SimulatorOptions } from '../../src/sim/simulator';
+import { CALL_LOG_FILE, readState, type SimState } from '../../src/sim/state';
+
+export const CLI = join(packageRoot, 'dist', 'cli.js');
+export const PWSH = join(packageRoot, '.tools', 'pwsh');
+
+export interface ImpRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  pid: number;
+}
+
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  input?: string;
+  cwd?: string;
+  timeoutMs?: number;
+  onSpawn?: (child: ChildProcess) => void;
+}
+
+export function runImp(args: string[], options: RunOptions = {}): Promise<ImpRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: options.cwd ?? packageRoot,
+      env: { ...process.env, IMP_POWERSHELL: PWSH, NO_COLOR: '1', ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    options.onSpawn?.(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, pid: child.pid! });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** A simulated Management Shell only (no EWS): a state directory with the module installed. */
+export function shellLab(options: Partial<SimulatorOptions> = {}): Lab {
+  const settings = prepareState(
+    { rooms: 3, users: 3, basicAuthentication: true, propagationMs: 0, ...options },
+    'https://127.0.0.1:9/EWS/Exchange.asmx',
+  );
+  return new Lab(settings);
+}
+
+export interface CallRecord {
+  time: string;
+  pid: number;
+  cmdlet: string;
+  parameters: Record<string, unknown>;
+}
+
+export class Lab {
+  constructor(readonly settings: SimulatorSettings) {}
+
+  get moduleArgs(): string[] {
+    return ['--exchange', 'module', '--exchange-module', this.settings.exchangeModule];
+  }
+
+  state(): SimState {
+    return readState(this.settings.stateDir);
+  }
+
+  calls(): CallRecord[] {
+    const file = join(this.settings.stateDir, CALL_LOG_FILE);
+    if (!existsSync(file)) return [];
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as CallRecord);
+  }
+
+  imp(args: string[], options?: RunOptions): Promise<ImpRun> {
+    return runImp([...args, ...this.moduleArgs], options);
+  }
+
+  remove(): void {
+    rmSync(this.settings.stateDir, { recursive: true, force: true });
+  }
+}
+
+/** A whole simulated Exchange (`imp sim --json`) as a child process. */
+export class SimProcess {
+  private constructor(readonly child: ChildProcess, readonly lab: Lab) {}
+
+  static async start(args: string[] = []): Promise<SimProcess> {
+    const child = spawn(process.execPath, [CLI, 'sim', '--json', ...args], {
+      cwd: packageRoot,
+      env: { ...process.env, IMP_POWERSHELL: PWSH },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const lines = createInterface({ input: child.stdout! });
+    const first = await new Promise<string>((resolve, reject) => {
+      lines.once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`imp sim exited with ${code}: ${stderr}`)));
+    });
+    return new SimProcess(child, new Lab(JSON.parse(first) as SimulatorSettings));
+  }
+
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode !== null) return this.child.exitCode;
+    const exited = new Promise<number | null>((resolve) => this.child.once('exit', (code) => resolve(code)));
+    this.child.kill('SIGINT');
+    const code = await exited;
+    this.lab.remove();
+    return code;
+  }
+}
+
+/** PIDs of running pwsh processes (Linux /proc), to prove none is left behind. */
+export function pwshProcesses(): number[] {
+  const { readdirSync } = require('node:fs') as typeof import('node:fs');
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (/(^|\/)pwsh(\0|$)/.test(cmdline.split('\0')[0]) || cmdline.includes('pwsh.dll')) pids.push(Number(entry));
+    } catch {
+      // process ended while we looked
+    }
+  }
+  return pids;
+}
+
+/** Children (recursively) of a process, from /proc. */
+export function descendants(pid: number): number[] {
+  const { readdirSync } = require('node:fs') as typeof import('node:fs');
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(Number(entry), ppid);
+    } catch {
+      // gone
+    }
+  }
+  const result: number[] = [];
+  const walk = (p: number) => {
+    for (const [child, parent] of parents) if (parent === p) { result.push(child); walk(child); }
+  };
+  walk(pid);
+  return result;
+}

@@ -1,0 +1,171 @@
+// The PowerShell bridge against real pwsh: data stays data, and every fault becomes its typed error
+// with no pwsh process left behind.
+import { strict as assert } from 'node:assert';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { PowerShellSession } from '../../src/powershell/session';
+import { PowerShellNotFoundError } from '../../src/powershell/executable';
+import {
+  PowerShellCommandError,
+  PowerShellExitedError,
+  PowerShellOutputError,
+  PowerShellTimeoutError,
+} from '../../src/powershell/errors';
+import { HOSTILE_STRINGS } from '../helpers/hostile';
+import { descendants, PWSH, pwshProcesses } from '../helpers/imp';
+
+const fixtures = join(__dirname, '..', 'fixtures', 'templates');
+const echo = z.object({ value: z.string(), pid: z.number() });
+const value = z.object({ value: z.string() });
+
+function session(options: ConstructorParameters<typeof PowerShellSession>[0] = {}): PowerShellSession {
+  return new PowerShellSession({ executable: PWSH, templateDir: fixtures, ...options });
+}
+
+async function rejectsWith<T>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof type, `expected ${type.name}, got ${String(error)}`);
+    return error as T;
+  }
+  assert.fail(`expected ${type.name}, but it resolved`);
+}
+
+describe('PowerShell bridge', function () {
+  this.timeout(120_000);
+  // PowerShell pids these tests saw: a killed launcher would leave its pwsh outside our process tree.
+  const seen = new Set<number>();
+  afterEach(async () => {
+    // Nothing this test started may still be running.
+    await new Promise((r) => setTimeout(r, 200));
+    const leftover = pwshProcesses().filter((p) => descendants(process.pid).includes(p) || seen.has(p));
+    assert.deepEqual(leftover, [], `pwsh processes left running: ${leftover.join(', ')}`);
+  });
+
+  it(`passes ${HOSTILE_STRINGS.length} hostile strings verbatim, as data, through one process`, async () => {
+    assert.ok(HOSTILE_STRINGS.length >= 50);
+    const ps = session();
+    try {
+      const pids = new Set<number>();
+      for (const hostile of HOSTILE_STRINGS) {
+        const { result } = await ps.run('echo', { value: hostile }, echo);
+        assert.equal(result.value, hostile);
+        pids.add(result.pid);
+        seen.add(result.pid);
+      }
+      assert.equal(pids.size, 1);
+      assert.equal(ps.processesStarted, 1);
+    } finally {
+      await ps.dispose();
+    }
+  });
+
+  it('reports a missing executable as PowerShellNotFoundError with a fix', () => {
+    assert.throws(
+      () => new PowerShellSession({ executable: '/nonexistent/pwsh' }),
+      (e: unknown) => e instanceof PowerShellNotFoundError && /not found/.test(e.message) && Boolean(e.suggestion) && e.exitCode === 3,
+    );
+    assert.throws(() => new PowerShellSession({ executable: 'no-such-powershell-here' }), PowerShellNotFoundError);
+  });
+
+  it('turns a cmdlet failure into PowerShellCommandError with message, category and reason', async () => {
+    const ps = session();
+    try {
+      const error = await rejectsWith(ps.run('fail', { value: '/no/such/file' }, value), PowerShellCommandError);
+      assert.match(error.message, /Cannot find path '\/no\/such\/file'/);
+      assert.equal(error.record.category, 'ObjectNotFound');
+      assert.equal(error.record.reason, 'ItemNotFoundException');
+      assert.equal(error.record.command, 'Get-Item');
+      // The session survives a failed cmdlet.
+      assert.equal((await ps.run('echo', { value: 'after' }, echo)).result.value, 'after');
+    } finally {
+      await ps.dispose();
+    }
+  });
+
+  it('times out a hanging template, disposes the process and restarts on the next run', async () => {
+    const ps = session({ timeoutMs: 3000 });
+    try {
+      await ps.run('echo', { value: 'warm' }, echo);
+      const first = ps.pid!;
+      seen.add(first);
+      await rejectsWith(ps.run('hang', {}, value), PowerShellTimeoutError);
+      assert.ok(!pwshProcesses().includes(first), 'the hung pwsh must be gone');
+      const { result } = await ps.run('echo', { value: 'again' }, echo);
+      assert.equal(result.value, 'again');
+      assert.notEqual(result.pid, first);
+      assert.equal(ps.processesStarted, 2);
+    } finally {
+      await ps.dispose();
+    }
+  });
+
+  it('reports a process killed mid-command as PowerShellExitedError', async () => {
+    const ps = session();
+    try {
+      await ps.run('echo', { value: 'warm' }, echo);
+      const pid = ps.pid!;
+      seen.add(pid);
+      setTimeout(() => process.kill(pid, 'SIGKILL'), 500);
+      const error = await rejectsWith(ps.run('sleep', { seconds: 30 }, value), PowerShellExitedError);
+      assert.match(error.message, /ended while running "sleep"/);
+    } finally {
+      await ps.dispose();
+    }
+  });
+
+  it('tolerates stray text on stdout and reports it as a diagnostic', async () => {
+    const diagnostics: string[] = [];
+    const ps = session({ onDiagnostic: (d) => diagnostics.push(d) });
+    try {
+      const { result } = await ps.run('stray', {}, value);
+      assert.equal(result.value, 'ok');
+      assert.ok(diagnostics.some((d) => d.includes('stray text from a chatty module')), diagnostics.join('\n'));
+    } finally {
+      await ps.dispose();
+    }
+  });
+
+  it('reports WARNING lines (warning stream and stderr) without failing', async () => {
+    const diagnostics: string[] = [];
+    const ps = session({ onDiagnostic: (d) => diagnostics.push(d) });
+    try {
+      const { result, warnings } = await ps.run('warn', {}, value);
+      assert.equal(result.value, 'ok');
+      assert.deepEqual(warnings, ['The cmdlet extension agent is slow']);
+      assert.ok(diagnostics.includes('WARNING: The cmdlet extension agent is slow'));
+      assert.ok(diagnostics.includes('WARNING: stderr line from a remote session'), diagnostics.join('\n'));
+    } finally {
+      await ps.dispose();
+    }
+  });
+
+  it('turns unparsable output into PowerShellOutputError', async () => {
+    const ps = session();
+    try {
+      await rejectsWith(ps.run('garble', {}, value), PowerShellOutputError);
+    } finally {
+      await ps.dispose();
+    }
+  });
+
+  it('turns a result of the wrong shape into PowerShellOutputError naming the field', async () => {
+    const ps = session();
+    try {
+      const error = await rejectsWith(ps.run('badshape', {}, value), PowerShellOutputError);
+      assert.match(error.message, /value/);
+    } finally {
+      await ps.dispose();
+    }
+  });
+
+  it('reports a PowerShell that exits on its own as PowerShellExitedError', async () => {
+    const ps = session();
+    try {
+      await rejectsWith(ps.run('noresult', {}, value), PowerShellExitedError);
+    } finally {
+      await ps.dispose();
+    }
+  });
+});
