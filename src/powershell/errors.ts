@@ -11,7 +11,10 @@ export interface PowerShellErrorRecord {
   targetObject: string | null;
 }
 
-/** A cmdlet inside a template failed. Not-found and access errors are Exchange's answer (CRITICAL). */
+/**
+ * A cmdlet inside a template failed: Exchange said no (CRITICAL). Failing to load the Exchange
+ * cmdlets at all means imp could not ask (UNKNOWN).
+ */
 export class PowerShellCommandError extends ImpError {
   constructor(
     readonly template: string,
@@ -19,14 +22,17 @@ export class PowerShellCommandError extends ImpError {
   ) {
     const where = record.command ? ` [${record.command}]` : '';
     const notFound = isNotFound(record);
+    const connecting = template === 'connect';
     super(
-      notFound ? 'EXCHANGE_NOT_FOUND' : 'POWERSHELL_COMMAND_FAILED',
+      connecting ? 'EXCHANGE_CONNECT_FAILED' : notFound ? 'EXCHANGE_NOT_FOUND' : 'EXCHANGE_COMMAND_FAILED',
       `${record.message}${where} (${record.category}: ${record.reason ?? record.exceptionType})`,
       {
-        exitCode: notFound ? ExitCode.CRITICAL : ExitCode.UNKNOWN,
-        suggestion: notFound
-          ? 'Check the spelling of the address or name; Exchange could not find it.'
-          : `Run "imp script ${template}" to review the PowerShell and run it in the Exchange Management Shell to see the full error.`,
+        exitCode: connecting ? ExitCode.UNKNOWN : ExitCode.CRITICAL,
+        suggestion: connecting
+          ? 'Check --exchange and its options: on an Exchange server use --exchange local; from a workstation --exchange remote --exchange-server <fqdn>; for a lab --exchange module --exchange-module <path>.'
+          : notFound
+            ? 'Check the spelling of the address or name; Exchange could not find it.'
+            : `Run "imp script ${template}" to review the PowerShell and run it in the Exchange Management Shell to see the full error.`,
         details: { template, ...record },
       },
     );
