@@ -8,6 +8,8 @@ import { grantCommand } from './commands/grant';
 import { revokeCommand } from './commands/revoke';
 import { scriptCommand } from './commands/script';
 import { simCommand } from './commands/sim';
+import { credentialsCommand } from './commands/credentials';
+import { verifyCommand } from './commands/verify';
 import { disposeAllSessions } from './powershell/session';
 import { interruption } from './interrupt';
 import { exitCodes } from './commands/context';
@@ -34,7 +36,9 @@ export function buildProgram(): Command {
   program.addCommand(grantCommand());
   program.addCommand(revokeCommand());
   program.addCommand(scriptCommand());
+  program.addCommand(verifyCommand());
   program.addCommand(simCommand());
+  program.addCommand(credentialsCommand());
   return program;
 }
 

@@ -35,8 +35,11 @@ export class CommandContext {
     if (file) this.output.debug(`configuration: ${file}`);
   }
 
+  /** Global options live on the root program (verify's own --no-powershell must not shadow --powershell <path>). */
   static of(command: Command): CommandContext {
-    return new CommandContext(command.optsWithGlobals<GlobalOptions>());
+    let root = command;
+    while (root.parent) root = root.parent;
+    return new CommandContext(root.opts<GlobalOptions>());
   }
 
   /** The flag when given, else the configuration file's value. */

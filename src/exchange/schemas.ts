@@ -62,3 +62,22 @@ export const revokeResultSchema = z.object({
   plan: list(plannedCommandSchema),
 });
 export type RevokeResult = z.infer<typeof revokeResultSchema>;
+
+export const verifyResultSchema = z.object({
+  mailbox: mailboxSchema.nullable(),
+  mailboxError: z.string().nullable(),
+  assignments: list(assignmentSchema),
+  scopes: list(z.object({ name: z.string(), filter: z.string() })),
+  targets: list(z.object({ address: z.string(), name: z.string(), type: z.string(), source: z.string(), inScope: z.boolean() })),
+  targetErrors: list(z.object({ requested: z.string(), message: z.string() })),
+  vdirs: list(
+    z.object({
+      server: z.string(),
+      identity: z.string(),
+      internalUrl: z.string().nullable(),
+      externalUrl: z.string().nullable(),
+      basicAuthentication: z.boolean(),
+    }),
+  ),
+});
+export type VerifyResult = z.infer<typeof verifyResultSchema>;

@@ -1,0 +1,353 @@
+// imp verify: will the booking system work? Checks the account and its role assignment in the
+// Management Shell, then uses EWS exactly as the booking system does (Basic authentication,
+// impersonating each room and booker), waiting out RBAC propagation without hiding real faults.
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { ExitCode, ImpError, UsageError, errorMessage } from '../errors';
+import { formatDuration, parseDuration } from '../duration';
+import { obtainPassword } from '../credentials/password';
+import { checkAccount, checkGroupName, quote } from '../exchange/names';
+import { verifyResultSchema, type Assignment, type VerifyResult } from '../exchange/schemas';
+import { interruption } from '../interrupt';
+import { CHECK_IDS, exitCodeOf, fail, overallStatus, pass, renderReport, skip, warn, type Check } from '../verify/checks';
+import { probeTargets, type TargetOutcome } from '../verify/impersonation';
+import { isPropagationDenial, waitForPropagation, type PropagationResult } from '../verify/propagation';
+import { ewsFailureFix, ewsFailureSummary } from '../verify/ews-failures';
+import { act, CommandContext } from './context';
+import type { EwsConnection } from '../ews';
+
+/** Exchange's default EWS throttling policy allows 27 concurrent connections per user; stay well under. */
+export const DEFAULT_CONCURRENCY = 10;
+const DEFAULT_WAIT = '30m';
+const DEFAULT_POLL_INTERVAL = '10s';
+
+interface VerifyOptions {
+  account?: string;
+  username?: string;
+  ewsUrl?: string;
+  mailbox?: string[];
+  rooms?: boolean;
+  group?: string[];
+  wait?: string;
+  pollInterval?: string;
+  concurrency?: string;
+  ca?: string;
+  insecure?: boolean;
+  passwordStdin?: boolean;
+  powershell: boolean;
+}
+
+const collect = (value: string, all: string[] = []) => [...all, value];
+
+export function verifyCommand(): Command {
+  return new Command('verify')
+    .description('prove the service account can impersonate every room and booker through EWS')
+    .option('--account <address>', "the service account's primary SMTP address")
+    .option('--username <logon>', 'logon name for EWS Basic authentication (UPN or DOMAIN\\sam; default: the account address)')
+    .option('--ews-url <url>', 'EWS endpoint (default: InternalUrl of the EWS virtual directory)')
+    .option('--mailbox <address>', 'a mailbox to impersonate (repeatable)', collect)
+    .option('--rooms', 'impersonate every room mailbox')
+    .option('--group <name>', 'impersonate every mailbox in this group (repeatable)', collect)
+    .option('--wait <duration>', `how long after the assignment was created to wait for propagation (default ${DEFAULT_WAIT}; 0 probes once)`)
+    .option('--poll-interval <duration>', `first pause between propagation probes, growing after each (default ${DEFAULT_POLL_INTERVAL})`)
+    .option('--concurrency <n>', `EWS probes in flight (default ${DEFAULT_CONCURRENCY}, under Exchange's default throttling policy)`)
+    .option('--ca <pem>', 'trust this CA certificate (PEM file) for the EWS server, e.g. your internal CA')
+    .option('--insecure', 'do not verify the EWS TLS certificate (unsafe; prefer --ca)')
+    .option('--password-stdin', 'read the service account password from standard input (default: the OS keychain)')
+    .option('--no-powershell', 'skip the Management Shell checks (from a workstation): EWS only')
+    .action(act(async (options: VerifyOptions, command: Command) => runVerify(CommandContext.of(command), options)));
+}
+
+interface Settings {
+  account: string;
+  username: string;
+  ewsUrl?: string;
+  mailboxes: string[];
+  rooms: boolean;
+  groups: string[];
+  waitMs: number;
+  pollIntervalMs: number;
+  concurrency: number;
+  ca?: string;
+  insecure: boolean;
+}
+
+function settingsOf(context: CommandContext, options: VerifyOptions): Settings {
+  const account = checkAccount(context.setting('account', options.account));
+  const concurrencyText = options.concurrency ?? context.config.concurrency?.toString() ?? String(DEFAULT_CONCURRENCY);
+  const concurrency = Number(concurrencyText);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100) {
+    throw new UsageError(`--concurrency "${concurrencyText}" must be a whole number from 1 to 100.`, `Use the default (${DEFAULT_CONCURRENCY}) unless your EWS throttling policy allows more.`);
+  }
+  const caPath = context.setting('ca', options.ca);
+  let ca: string | undefined;
+  if (caPath) {
+    try {
+      ca = readFileSync(caPath, 'utf8');
+    } catch (error) {
+      throw new UsageError(`Cannot read the CA certificate ${caPath}: ${errorMessage(error)}.`, 'Pass the PEM file of the CA that issued the Exchange certificate.');
+    }
+    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`${caPath} is not a PEM certificate.`, 'Export the CA certificate as Base-64 (PEM), not DER.');
+  }
+  const mailboxes = options.mailbox ?? [];
+  for (const m of mailboxes) checkAccount(m);
+  if (!options.powershell && (options.rooms || options.group?.length)) {
+    throw new UsageError('--rooms and --group need the Management Shell to list mailboxes, and --no-powershell turns it off.', 'Name the mailboxes with --mailbox, or run without --no-powershell.');
+  }
+  return {
+    account,
+    username: context.setting('username', options.username) ?? account,
+    ewsUrl: context.setting('ewsUrl', options.ewsUrl),
+    mailboxes,
+    rooms: Boolean(options.rooms),
+    groups: (options.group ?? []).map(checkGroupName),
+    waitMs: parseDuration(context.setting('wait', options.wait) ?? DEFAULT_WAIT, '--wait'),
+    pollIntervalMs: Math.max(100, parseDuration(context.setting('pollInterval', options.pollInterval) ?? DEFAULT_POLL_INTERVAL, '--poll-interval')),
+    concurrency,
+    ca,
+    insecure: Boolean(options.insecure),
+  };
+}
+
+async function runVerify(context: CommandContext, options: VerifyOptions): Promise<ExitCode> {
+  const settings = settingsOf(context, options);
+  const output = context.output;
+  const checks = new Map<string, Check>();
+  const record = (check: Check) => checks.set(check.id, check);
+
+  // 1. What the Management Shell says.
+  let exchange: VerifyResult | undefined;
+  if (options.powershell) {
+    const parameters = { account: settings.account, mailboxes: settings.mailboxes, rooms: settings.rooms, groups: settings.groups };
+    exchange = (await context.exchange().run('verify', parameters, verifyResultSchema)).result;
+    await context.dispose(); // everything from PowerShell is in hand; free the process during the EWS part
+    for (const check of exchangeChecks(settings, exchange)) record(check);
+  } else {
+    for (const id of ['rbac.assignment', 'rbac.scope', 'ews.vdir'] as const) record(skip(id, 'not checked: --no-powershell'));
+  }
+  const assignment = newestAssignment(exchange);
+
+  // 2. EWS, as the booking system uses it.
+  const url = settings.ewsUrl ?? exchange?.vdirs.find((v) => v.internalUrl)?.internalUrl ?? undefined;
+  if (!url) throw new UsageError('No EWS URL: none was given and no EWS virtual directory has an InternalUrl.', 'Pass --ews-url https://<server>/EWS/Exchange.asmx.');
+  const { assertOnPremisesUrl } = await import('../ews');
+  try {
+    assertOnPremisesUrl(url);
+  } catch (error) {
+    throw new ImpError('EWS_URL_REFUSED', errorMessage(error), { exitCode: ExitCode.UNKNOWN, suggestion: (error as { suggestion?: string }).suggestion ?? 'Pass the on-premises EWS URL, e.g. https://mail.contoso.com/EWS/Exchange.asmx.' });
+  }
+  const { password } = await obtainPassword(settings.account, options.passwordStdin);
+  const connection: EwsConnection = { url, username: settings.username, password, ca: settings.ca, insecure: settings.insecure };
+  if (settings.insecure) output.warn('--insecure: the EWS server certificate is NOT verified; anyone on the network path could read the service account password. Use --ca <pem> instead.');
+
+  const { probeLogin, resolveName, closeAllEwsConnections } = await import('../ews');
+  try {
+    const login = await probeLogin(connection, settings.account, { signal: interruption.signal });
+    if (login.ok) {
+      record(
+        settings.insecure
+          ? warn('ews.login', `Basic authentication as ${settings.username} works at ${url}, but the certificate was not verified (--insecure).`, { fix: 'Trust the issuing CA with --ca <pem> and drop --insecure.' })
+          : pass('ews.login', `Basic authentication as ${settings.username} works at ${url}.`),
+      );
+    } else {
+      record(fail('ews.login', ewsFailureSummary(login.failure, settings), ewsFailureFix(login.failure, settings, exchange), { code: login.failure.code ?? login.failure.kind }));
+    }
+
+    if (!options.powershell) {
+      if (!login.ok) record(skip('account.mailbox', 'not checked: ews.login failed'));
+      else {
+        const resolved = await resolveName(connection, settings.account, { signal: interruption.signal });
+        record(mailboxCheckFromEws(settings.account, resolved.ok ? resolved.value : undefined, resolved.ok ? undefined : resolved.failure.message));
+      }
+    }
+
+    if (!login.ok) record(skip('ews.impersonation', 'not run: ews.login failed'));
+    else {
+      const { check, propagation } = await impersonationCheck(context, settings, connection, exchange, assignment);
+      record(check);
+      if (propagation) return finish(context, settings.account, checks, propagation);
+    }
+  } finally {
+    closeAllEwsConnections();
+  }
+  return finish(context, settings.account, checks);
+}
+
+function finish(context: CommandContext, account: string, checks: Map<string, Check>, propagation?: PropagationResult): ExitCode {
+  const ordered = CHECK_IDS.map((id) => checks.get(id)).filter((c): c is Check => Boolean(c));
+  const interrupted = propagation?.ended === 'interrupted' || interruption.interrupted;
+  const status = overallStatus(ordered, interrupted);
+  const output = context.output;
+  output.endProgress();
+  output.document({
+    status,
+    account,
+    checks: ordered,
+    ...(propagation ? { propagation: { attempts: propagation.attempts, waitedMs: propagation.waitedMs } } : {}),
+  });
+  for (const line of renderReport(ordered, status)) output.line(line);
+  if (interrupted) output.warn('interrupted: the report shows what was checked so far.');
+  return exitCodeOf(status);
+}
+
+function newestAssignment(exchange: VerifyResult | undefined): Assignment | undefined {
+  const enabled = (exchange?.assignments ?? []).filter((a) => a.enabled);
+  return enabled.sort((a, b) => Date.parse(b.whenCreatedUTC ?? '') - Date.parse(a.whenCreatedUTC ?? ''))[0];
+}
+
+function exchangeChecks(settings: Settings, exchange: VerifyResult): Check[] {
+  const checks: Check[] = [];
+  const mailbox = exchange.mailbox;
+  if (!mailbox) {
+    checks.push(fail('account.mailbox', exchange.mailboxError ?? `${settings.account} has no mailbox.`, `Give the service account a mailbox (Enable-Mailbox) and use its primary SMTP address.`));
+  } else if (!mailbox.isPrimary) {
+    checks.push(
+      fail('account.mailbox', `${settings.account} is an alias; the primary SMTP address of ${mailbox.name}'s mailbox is ${mailbox.primarySmtpAddress}.`, `Use ${mailbox.primarySmtpAddress} with --account and in the booking system.`, { code: 'ErrorNonPrimarySmtpAddress' }),
+    );
+  } else if (mailbox.accountDisabled) {
+    checks.push(fail('account.mailbox', `The AD account of ${mailbox.name} (${settings.account}) is disabled.`, `Enable the account in Active Directory (Enable-ADAccount).`));
+  } else {
+    checks.push(pass('account.mailbox', `${settings.account} is the primary SMTP address of ${mailbox.name}'s mailbox, and the account is enabled.`));
+  }
+
+  const assignments = exchange.assignments.filter((a) => a.enabled);
+  if (!mailbox) checks.push(skip('rbac.assignment', 'not checked: no mailbox'));
+  else if (!assignments.length) {
+    checks.push(fail('rbac.assignment', `No enabled ApplicationImpersonation assignment reaches ${mailbox.name}.`, `imp grant --account ${mailbox.primarySmtpAddress}`));
+  } else {
+    const described = assignments.map((a) => `"${a.name}"${a.assignmentChain ? ` through ${a.assignmentChain}` : ''}, created ${a.whenCreatedUTC ?? 'at an unknown time'}`);
+    checks.push(pass('rbac.assignment', `ApplicationImpersonation reaches ${mailbox.name}: ${described.join('; ')}.`));
+  }
+
+  if (!assignments.length) checks.push(skip('rbac.scope', 'not checked: no assignment'));
+  else if (!exchange.scopes.length) checks.push(pass('rbac.scope', 'The assignment is organisation-wide: every mailbox is in scope.'));
+  else {
+    const outside = exchange.targets.filter((t) => !t.inScope);
+    const names = exchange.scopes.map((s) => `"${s.name}" (${s.filter})`).join(', ');
+    checks.push(
+      outside.length
+        ? fail('rbac.scope', `${outside.length} of ${exchange.targets.length} mailbox(es) fall outside the assignment's scope ${names}.`, 'Widen the scope to cover them (imp grant --scope-rooms / --scope-group <bookers>, or Set-ManagementScope -RecipientRestrictionFilter), otherwise they double-book.', {
+            mailboxes: outside.map((t) => ({ address: t.address, status: 'fail' as const })),
+          })
+        : pass('rbac.scope', `All ${exchange.targets.length} mailbox(es) are inside the scope ${names}.`),
+    );
+  }
+
+  const url = settings.ewsUrl ? safeUrl(settings.ewsUrl) : undefined;
+  const serving = exchange.vdirs.filter((v) => url && [v.internalUrl, v.externalUrl].some((u) => u && safeUrl(u)?.host.toLowerCase() === url.host.toLowerCase()));
+  const relevant = serving.length ? serving : exchange.vdirs;
+  const basicOff = relevant.filter((v) => !v.basicAuthentication);
+  if (!relevant.length) checks.push(warn('ews.vdir', 'No EWS virtual directory was found.', { fix: 'Check Get-WebServicesVirtualDirectory on the Exchange server.' }));
+  else if (basicOff.length) {
+    checks.push(
+      fail('ews.vdir', `Basic authentication is off on ${basicOff.map((v) => v.identity).join(', ')}; the booking system cannot log in to EWS.`, basicOff.map((v) => `Set-WebServicesVirtualDirectory -Identity ${quote(v.identity)} -BasicAuthentication $true; then iisreset on ${v.server}`).join(' ; ')),
+    );
+  } else checks.push(pass('ews.vdir', `Basic authentication is on for ${relevant.map((v) => v.identity).join(', ')}.`));
+  return checks;
+}
+
+function safeUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function mailboxCheckFromEws(account: string, resolved: { primarySmtpAddress: string; name: string } | null | undefined, error?: string): Check {
+  if (error) return fail('account.mailbox', `ResolveNames for ${account} failed: ${error}`, 'Check the address, or run verify where the Management Shell is available.');
+  if (!resolved) return fail('account.mailbox', `EWS finds no mailbox for ${account}.`, 'Give the service account a mailbox and use its primary SMTP address.', { code: 'ErrorNameResolutionNoResults' });
+  if (resolved.primarySmtpAddress.toLowerCase() !== account.toLowerCase()) {
+    return fail('account.mailbox', `${account} is an alias; the primary SMTP address of ${resolved.name}'s mailbox is ${resolved.primarySmtpAddress}.`, `Use ${resolved.primarySmtpAddress} with --account and in the booking system.`, { code: 'ErrorNonPrimarySmtpAddress' });
+  }
+  return pass('account.mailbox', `${account} is the primary SMTP address of ${resolved.name}'s mailbox (EWS ResolveNames).`);
+}
+
+async function impersonationCheck(
+  context: CommandContext,
+  settings: Settings,
+  connection: EwsConnection,
+  exchange: VerifyResult | undefined,
+  assignment: Assignment | undefined,
+): Promise<{ check: Check; propagation?: PropagationResult }> {
+  const output = context.output;
+  const inScope = new Map((exchange?.targets ?? []).map((t) => [t.address.toLowerCase(), t.inScope]));
+  // Unknown mailboxes are probed as given: EWS answers ErrorNonExistentMailbox for them itself.
+  const addresses = [...(exchange ? exchange.targets.map((t) => t.address) : settings.mailboxes), ...(exchange?.targetErrors.map((e) => e.requested) ?? [])];
+  if (!addresses.length) {
+    return { check: warn('ews.impersonation', 'No mailbox to impersonate was given, so impersonation was not tested.', { fix: 'Add --rooms, --group <bookers> and/or --mailbox <address>.' }) };
+  }
+  const probeOptions = {
+    signal: interruption.signal,
+    onRetry: ({ failure, waitMs }: { failure: { kind: string }; waitMs: number }) => output.debug(`EWS ${failure.kind}: retrying in ${formatDuration(waitMs)}`),
+  };
+  const probeAll = (list: readonly string[]) => probeTargets(connection, list, settings.concurrency, probeOptions);
+
+  // The wait window runs from the assignment's creation (when the Management Shell told us), else from now.
+  const created = assignment?.whenCreatedUTC ? Date.parse(assignment.whenCreatedUTC) : undefined;
+  const deadline = (created ?? Date.now()) + settings.waitMs;
+  const mayStillPropagate = settings.waitMs > 0 && Date.now() < deadline && (!exchange || assignment !== undefined);
+  const canary = addresses.find((a) => inScope.get(a.toLowerCase()) !== false) ?? addresses[0];
+
+  let propagation: PropagationResult | undefined;
+  if (mayStillPropagate) {
+    propagation = await waitForPropagation({
+      deadline,
+      pollIntervalMs: settings.pollIntervalMs,
+      signal: interruption.signal,
+      probe: async () => (await probeAll([canary]))[0] ?? { address: canary, ok: false },
+      progress: (line) => output.progress(line),
+    });
+    output.endProgress();
+    if (propagation.ended === 'interrupted') {
+      return { check: fail('ews.impersonation', `Interrupted while waiting for propagation (${propagation.attempts} probe(s) of ${canary}, all denied).`, 'Run imp verify again later.', { code: 'ErrorImpersonateUserDenied' }), propagation };
+    }
+  }
+  const outcomes = await probeAll(addresses);
+  const check = summarise(outcomes, addresses.length, settings, exchange, assignment, inScope, propagation);
+  return { check, propagation };
+}
+
+function summarise(
+  outcomes: TargetOutcome[],
+  total: number,
+  settings: Settings,
+  exchange: VerifyResult | undefined,
+  assignment: Assignment | undefined,
+  inScope: Map<string, boolean>,
+  propagation: PropagationResult | undefined,
+): Check {
+  const mailboxes = outcomes.map((o) => ({ address: o.address, status: o.ok ? ('pass' as const) : ('fail' as const), ...(o.failure?.code ? { code: o.failure.code } : o.failure ? { code: o.failure.kind } : {}) }));
+  const failed = outcomes.filter((o) => !o.ok);
+  if (outcomes.length < total) {
+    return fail('ews.impersonation', `Interrupted after ${outcomes.length} of ${total} mailboxes.`, 'Run imp verify again.', { mailboxes });
+  }
+  if (!failed.length) {
+    const waited = propagation && propagation.attempts > 1 ? ` after waiting ${formatDuration(propagation.waitedMs)} for propagation (${propagation.attempts} probes)` : '';
+    return pass('ews.impersonation', `${settings.account} can impersonate all ${total} mailbox(es)${waited}.`, { mailboxes });
+  }
+  const first = failed[0].failure!;
+  const codes = [...new Set(failed.map((f) => f.failure?.code ?? f.failure?.kind ?? 'unknown'))];
+  const denied = failed.filter(isPropagationDenial);
+  const deniedInScope = denied.filter((d) => inScope.get(d.address.toLowerCase()) !== false);
+  let fix = ewsFailureFix(first, settings, exchange);
+  let message = `${failed.length} of ${total} mailbox(es) cannot be impersonated (${codes.join(', ')}).`;
+  if (denied.length && !deniedInScope.length && failed.length === denied.length && exchange?.scopes.length) {
+    message += ' They are outside the assignment\'s management scope (see rbac.scope).';
+    fix = 'Widen the scope to cover them (imp grant --scope-rooms / --scope-group <bookers>, or Set-ManagementScope -RecipientRestrictionFilter).';
+  } else if (deniedInScope.length && failed.length === denied.length) {
+    const age = assignment?.whenCreatedUTC ? Date.now() - Date.parse(assignment.whenCreatedUTC) : undefined;
+    if (exchange && !assignment) {
+      fix = `imp grant --account ${settings.account}`;
+    } else if (age !== undefined && age >= settings.waitMs && settings.waitMs > 0) {
+      message += ` The assignment "${assignment!.name}" is ${formatDuration(age)} old, past the ${formatDuration(settings.waitMs)} propagation window: this is not a propagation delay.`;
+      fix = 'Check the assignment\'s scope (rbac.scope), that the booking system uses this account, and that the right assignment was granted.';
+    } else {
+      message += propagation
+        ? ` The role had not reached EWS after waiting ${formatDuration(propagation.waitedMs)} (${propagation.attempts} probes).`
+        : ' The role may not have reached EWS yet (Exchange takes up to 30 minutes).';
+      fix = 'Wait for propagation: imp verify --wait 30m (counted from the assignment\'s creation).';
+    }
+  }
+  return fail('ews.impersonation', message, fix, { code: first.code ?? first.kind, mailboxes });
+}
