@@ -114,6 +114,8 @@ async function runVerify(context: CommandContext, options: VerifyOptions): Promi
   const output = context.output;
   const checks = new Map<string, Check>();
   const record = (check: Check) => checks.set(check.id, check);
+  const timings = { powershellMs: 0, ewsMs: 0 };
+  const started = Date.now();
 
   // 1. What the Management Shell says.
   let exchange: VerifyResult | undefined;
@@ -121,6 +123,7 @@ async function runVerify(context: CommandContext, options: VerifyOptions): Promi
     const parameters = { account: settings.account, mailboxes: settings.mailboxes, rooms: settings.rooms, groups: settings.groups };
     exchange = (await context.exchange().run('verify', parameters, verifyResultSchema)).result;
     await context.dispose(); // everything from PowerShell is in hand; free the process during the EWS part
+    timings.powershellMs = Date.now() - started;
     for (const check of exchangeChecks(settings, exchange)) record(check);
   } else {
     for (const id of ['rbac.assignment', 'rbac.scope', 'ews.vdir'] as const) record(skip(id, 'not checked: --no-powershell'));
@@ -141,6 +144,11 @@ async function runVerify(context: CommandContext, options: VerifyOptions): Promi
   if (settings.insecure) output.warn('--insecure: the EWS server certificate is NOT verified; anyone on the network path could read the service account password. Use --ca <pem> instead.');
 
   const { probeLogin, resolveName, closeAllEwsConnections } = await import('../ews');
+  const ewsStarted = Date.now();
+  const done = (propagation?: PropagationResult) => {
+    timings.ewsMs = Date.now() - ewsStarted;
+    return finish(context, settings.account, checks, timings, propagation);
+  };
   try {
     const login = await probeLogin(connection, settings.account, { signal: interruption.signal });
     if (login.ok) {
@@ -165,15 +173,15 @@ async function runVerify(context: CommandContext, options: VerifyOptions): Promi
     else {
       const { check, propagation } = await impersonationCheck(context, settings, connection, exchange, assignment);
       record(check);
-      if (propagation) return finish(context, settings.account, checks, propagation);
+      if (propagation) return done(propagation);
     }
   } finally {
     closeAllEwsConnections();
   }
-  return finish(context, settings.account, checks);
+  return done();
 }
 
-function finish(context: CommandContext, account: string, checks: Map<string, Check>, propagation?: PropagationResult): ExitCode {
+function finish(context: CommandContext, account: string, checks: Map<string, Check>, timings: { powershellMs: number; ewsMs: number }, propagation?: PropagationResult): ExitCode {
   const ordered = CHECK_IDS.map((id) => checks.get(id)).filter((c): c is Check => Boolean(c));
   const interrupted = propagation?.ended === 'interrupted' || interruption.interrupted;
   const status = overallStatus(ordered, interrupted);
@@ -184,7 +192,9 @@ function finish(context: CommandContext, account: string, checks: Map<string, Ch
     account,
     checks: ordered,
     ...(propagation ? { propagation: { attempts: propagation.attempts, waitedMs: propagation.waitedMs } } : {}),
+    timings,
   });
+  output.debug(`timings: Management Shell ${formatDuration(timings.powershellMs)}, EWS ${formatDuration(timings.ewsMs)}`);
   for (const line of renderReport(ordered, status)) output.line(line);
   if (interrupted) output.warn('interrupted: the report shows what was checked so far.');
   return exitCodeOf(status);

@@ -1,0 +1,178 @@
+// npm run bench [-- --json] [--mailboxes 1000] [--big 10000] [--latency 20]
+// Measures imp against the simulated Exchange on this machine, in one run, and reports ratios:
+//   verify of N room mailboxes with injected EWS latency vs the floor
+//     (PowerShell session time + N × latency / concurrency) and vs --concurrency 1;
+//   peak RSS of verify over a much larger organisation; PowerShell processes per verify;
+//   start-up: `imp --version` vs `node -e 0`, and the modules `imp --version` loads.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { packageRoot } from '../src/paths';
+import { CALL_LOG_FILE } from '../src/sim/state';
+import { FAULTS_FILE } from '../src/sim/ews';
+import { SimProcess } from '../test/helpers/imp';
+
+const CLI = join(packageRoot, 'dist', 'cli.js');
+const PWSH = join(packageRoot, '.tools', 'pwsh');
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    mailboxes: { type: 'string', default: '1000' },
+    big: { type: 'string', default: '10000' },
+    latency: { type: 'string', default: '20' },
+  },
+});
+const MAILBOXES = Number(values.mailboxes);
+const BIG = Number(values.big);
+const LATENCY_MS = Number(values.latency);
+const CONCURRENCY = 10; // verify's default
+
+interface Run {
+  code: number | null;
+  wallMs: number;
+  peakRssMb: number;
+  report: { status: string; timings: { powershellMs: number; ewsMs: number } } | undefined;
+  stderr: string;
+}
+
+function peakRss(pid: number): number {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function imp(args: string[], input: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, IMP_POWERSHELL: PWSH }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let rss = 0;
+    const poll = setInterval(() => (rss = Math.max(rss, peakRss(child.pid!))), 25);
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdin.end(input);
+    child.on('close', (code) => {
+      clearInterval(poll);
+      let report;
+      try {
+        report = JSON.parse(stdout);
+      } catch {
+        report = undefined;
+      }
+      resolve({ code, wallMs: performance.now() - started, peakRssMb: rss, report, stderr });
+    });
+  });
+}
+
+function powershellProcesses(stateDir: string, since: number): number {
+  const file = join(stateDir, CALL_LOG_FILE);
+  if (!existsSync(file)) return 0;
+  const pids = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((c) => Date.parse(c.time) >= since).map((c) => c.pid);
+  return new Set(pids).size;
+}
+
+async function verifyRun(sim: SimProcess, concurrency: number): Promise<Run & { powershellProcesses: number }> {
+  const s = sim.lab.settings;
+  const since = Date.now();
+  const run = await imp(
+    ['verify', '--json', '--account', s.account, '--rooms', '--wait', '0', '--concurrency', String(concurrency), '--ca', s.caFile!, '--password-stdin', ...sim.lab.moduleArgs],
+    `${s.password}\n`,
+  );
+  if (run.code !== 0) throw new Error(`verify exited ${run.code}: ${run.stderr}`);
+  return { ...run, powershellProcesses: powershellProcesses(s.stateDir, since - 1000) };
+}
+
+async function labWith(rooms: number, latencyMs: number): Promise<SimProcess> {
+  const sim = await SimProcess.start(['--rooms', String(rooms), '--users', '0']);
+  const grant = await imp(['grant', '--account', sim.lab.settings.account, ...sim.lab.moduleArgs], '');
+  if (grant.code !== 0) throw new Error(`grant failed: ${grant.stderr}`);
+  writeFileSync(join(sim.lab.settings.stateDir, FAULTS_FILE), JSON.stringify({ latencyMs }));
+  return sim;
+}
+
+function startup() {
+  const time = (args: string[], runs = 15) => {
+    const samples: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t = performance.now();
+      spawnSync(process.execPath, args, { stdio: 'ignore' });
+      samples.push(performance.now() - t);
+    }
+    samples.sort((a, b) => a - b);
+    return samples[Math.floor(samples.length / 2)];
+  };
+  time(['-e', '0'], 3); // warm the file cache
+  const node = time(['-e', '0']);
+  const version = time([CLI, '--version']);
+  const help = time([CLI, '--help']);
+  const probe = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(CLI)}); const m = Object.keys(require.cache); console.log(JSON.stringify({ total: m.length, heavy: m.filter((f) => /node_modules\\/(ews-javascript-api|keytar|node-powershell)\\//.test(f)).length }))`, '--', '--version'], { encoding: 'utf8' });
+  const modules = JSON.parse(probe.stdout.trim().split('\n').pop()!) as { total: number; heavy: number };
+  return { nodeMs: node, versionMs: version, helpMs: help, ratio: version / node, modules: modules.total, heavyModules: modules.heavy };
+}
+
+async function main() {
+  const rows: [string, string, string][] = [];
+  const result: Record<string, unknown> = { machine: { cpus: require('node:os').cpus().length, node: process.version } };
+
+  const sim = await labWith(MAILBOXES, LATENCY_MS);
+  let parallel;
+  let sequential;
+  try {
+    parallel = await verifyRun(sim, CONCURRENCY);
+    sequential = await verifyRun(sim, 1);
+  } finally {
+    await sim.stop();
+  }
+  const floorMs = parallel.report!.timings.powershellMs + (MAILBOXES * LATENCY_MS) / CONCURRENCY;
+  const verify = {
+    mailboxes: MAILBOXES,
+    latencyMs: LATENCY_MS,
+    concurrency: CONCURRENCY,
+    wallMs: Math.round(parallel.wallMs),
+    powershellMs: parallel.report!.timings.powershellMs,
+    ewsMs: parallel.report!.timings.ewsMs,
+    floorMs: Math.round(floorMs),
+    wallOverFloor: +(parallel.wallMs / floorMs).toFixed(2),
+    sequentialWallMs: Math.round(sequential.wallMs),
+    speedupOverSequential: +(sequential.wallMs / parallel.wallMs).toFixed(2),
+    sequentialEwsMs: sequential.report!.timings.ewsMs,
+    ewsSpeedupOverSequential: +(sequential.report!.timings.ewsMs / parallel.report!.timings.ewsMs).toFixed(2),
+    powershellProcessesPerVerify: parallel.powershellProcesses,
+    peakRssMb: Math.round(parallel.peakRssMb),
+  };
+  result.verify = verify;
+  rows.push([`verify ${MAILBOXES} rooms, ${LATENCY_MS} ms latency`, `${verify.wallMs} ms`, `floor ${verify.floorMs} ms (PowerShell ${verify.powershellMs} ms): ${verify.wallOverFloor}× (target ≤ 1.5×)`]);
+  rows.push([`  vs --concurrency 1 (whole run)`, `${verify.sequentialWallMs} ms`, `${verify.speedupOverSequential}× faster (target ≥ 6×; both include the same PowerShell time)`]);
+  rows.push([`  vs --concurrency 1 (EWS phase)`, `${verify.ewsMs} / ${verify.sequentialEwsMs} ms`, `${verify.ewsSpeedupOverSequential}× faster`]);
+  rows.push([`  PowerShell processes per verify`, String(verify.powershellProcessesPerVerify), 'target 1']);
+
+  const big = await labWith(BIG, 0);
+  try {
+    const run = await verifyRun(big, CONCURRENCY);
+    result.bigVerify = { mailboxes: BIG, wallMs: Math.round(run.wallMs), peakRssMb: Math.round(run.peakRssMb), powershellProcesses: run.powershellProcesses };
+    rows.push([`verify ${BIG} rooms, peak RSS`, `${Math.round(run.peakRssMb)} MB`, `target < 250 MB (wall ${Math.round(run.wallMs)} ms)`]);
+  } finally {
+    await big.stop();
+  }
+
+  const start = startup();
+  result.startup = start;
+  rows.push(['imp --version vs node -e 0', `${start.versionMs.toFixed(0)} / ${start.nodeMs.toFixed(0)} ms`, `${start.ratio.toFixed(2)}× (target ≤ 1.5×)`]);
+  rows.push(['modules loaded by imp --version', String(start.modules), `${start.heavyModules} from ews-javascript-api/keytar/node-powershell (target 0)`]);
+
+  if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else {
+    const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));
+    for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  '));
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(3);
+});
