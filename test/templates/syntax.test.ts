@@ -43,7 +43,7 @@ describe('templates run on Windows PowerShell 5.1 and PowerShell 7', function ()
     const { mkdtempSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
     const dir = mkdtempSync(join(require('node:os').tmpdir(), 'imp-ps7-'));
     const bad = join(dir, 'bad.ps1');
-    writeFileSync(bad, "$a = $b ?? 'x'\n$c = $true ? 1 : 2\nGet-Item x && Get-Item y\n$d = $e?.Name\n1..3 | ForEach-Object -Parallel { $_ }\n'{}' | ConvertFrom-Json -AsHashtable\n");
+    writeFileSync(bad, "$a = $b ?? 'x'\n$c = $true ? 1 : 2\nGet-Item x && Get-Item y\n$d = ${e}?.Name\n1..3 | ForEach-Object -Parallel { $_ }\n'{}' | ConvertFrom-Json -AsHashtable\n");
     const [result] = scan([bad]);
     assert.equal(result.problems.length, 6, result.problems.join('\n'));
   });
