@@ -1,7 +1,7 @@
 // imp grant: give the service account ApplicationImpersonation, idempotently.
 import { Command } from 'commander';
 import { ExchangeRefusal, ExitCode } from '../errors';
-import { grantResultSchema, type GrantResult } from '../exchange/schemas';
+import type { GrantResult } from '../exchange/schemas';
 import { checkAccount, checkAssignmentName, checkGroupName, defaultAssignmentName, formatCommand, scopeNameFor } from '../exchange/names';
 import { act, CommandContext } from './context';
 import type { Output } from '../output';
@@ -41,6 +41,7 @@ export function grantCommand(): Command {
     .action(act(async (options: GrantOptions, command: Command) => {
       const context = CommandContext.of(command);
       const parameters = grantParameters(context, options);
+      const { grantResultSchema } = await import('../exchange/schemas'); // zod: loaded only when needed
       const { result } = await context.exchange().run('grant', parameters, grantResultSchema);
       return report(context.output, result);
     }));

@@ -2,7 +2,6 @@
 import { Command } from 'commander';
 import { ExitCode } from '../errors';
 import { checkAccount, checkAssignmentName, formatCommand, SCOPE_SUFFIX } from '../exchange/names';
-import { revokeResultSchema } from '../exchange/schemas';
 import { act, CommandContext } from './context';
 
 export interface RevokeOptions {
@@ -32,6 +31,7 @@ export function revokeCommand(): Command {
     .option('--dry-run', 'show what would be removed, change nothing')
     .action(act(async (options: RevokeOptions, command: Command) => {
       const context = CommandContext.of(command);
+      const { revokeResultSchema } = await import('../exchange/schemas'); // zod: loaded only when needed
       const { result } = await context.exchange().run('revoke', revokeParameters(context, options), revokeResultSchema);
       const output = context.output;
       output.document(result);

@@ -7,11 +7,11 @@ import { ExitCode, ImpError, UsageError, errorMessage } from '../errors';
 import { formatDuration, parseDuration } from '../duration';
 import { obtainPassword } from '../credentials/password';
 import { checkAccount, checkGroupName, quote } from '../exchange/names';
-import { verifyResultSchema, type Assignment, type VerifyResult } from '../exchange/schemas';
+import type { Assignment, VerifyResult } from '../exchange/schemas';
 import { interruption } from '../interrupt';
 import { CHECK_IDS, exitCodeOf, fail, overallStatus, pass, renderReport, skip, warn, type Check } from '../verify/checks';
-import { probeTargets, type TargetOutcome } from '../verify/impersonation';
-import { isPropagationDenial, waitForPropagation, type PropagationResult } from '../verify/propagation';
+import { isPropagationDenial, type TargetOutcome } from '../verify/outcome';
+import type { PropagationResult } from '../verify/propagation';
 import { ewsFailureFix, ewsFailureSummary } from '../verify/ews-failures';
 import { act, CommandContext } from './context';
 import type { EwsConnection } from '../ews';
@@ -121,6 +121,7 @@ async function runVerify(context: CommandContext, options: VerifyOptions): Promi
   let exchange: VerifyResult | undefined;
   if (options.powershell) {
     const parameters = { account: settings.account, mailboxes: settings.mailboxes, rooms: settings.rooms, groups: settings.groups };
+    const { verifyResultSchema } = await import('../exchange/schemas'); // zod: loaded only when needed
     exchange = (await context.exchange().run('verify', parameters, verifyResultSchema)).result;
     await context.dispose(); // everything from PowerShell is in hand; free the process during the EWS part
     timings.powershellMs = Date.now() - started;
@@ -281,6 +282,8 @@ async function impersonationCheck(
   assignment: Assignment | undefined,
 ): Promise<{ check: Check; propagation?: PropagationResult }> {
   const output = context.output;
+  const { probeTargets } = await import('../verify/impersonation');
+  const { waitForPropagation } = await import('../verify/propagation');
   const inScope = new Map((exchange?.targets ?? []).map((t) => [t.address.toLowerCase(), t.inScope]));
   // Unknown mailboxes are probed as given: EWS answers ErrorNonExistentMailbox for them itself.
   const addresses = [...(exchange ? exchange.targets.map((t) => t.address) : settings.mailboxes), ...(exchange?.targetErrors.map((e) => e.requested) ?? [])];

@@ -1,11 +1,6 @@
 // Probing many mailboxes through EWS impersonation, a bounded number at a time.
-import { probeImpersonation, type EwsConnection, type EwsFailure, type ProbeOptions } from '../ews';
-
-export interface TargetOutcome {
-  address: string;
-  ok: boolean;
-  failure?: EwsFailure;
-}
+import { probeImpersonation, type EwsConnection, type ProbeOptions } from '../ews';
+import type { TargetOutcome } from './outcome';
 
 /** Runs `work` over `items` with at most `concurrency` in flight, keeping the input order. */
 export async function mapConcurrently<T, R>(items: readonly T[], concurrency: number, work: (item: T) => Promise<R>, signal?: AbortSignal): Promise<R[]> {

@@ -2,7 +2,7 @@
 // assignment. Only ErrorImpersonateUserDenied on a mailbox inside the assignment's scope is worth
 // waiting for; anything else is a real fault and ends the wait at once.
 import { formatDuration } from '../duration';
-import type { TargetOutcome } from './impersonation';
+import { isPropagationDenial, type TargetOutcome } from './outcome';
 
 export const MAX_POLL_INTERVAL_MS = 60_000;
 const BACKOFF_FACTOR = 1.5;
@@ -23,10 +23,6 @@ export interface PropagationResult {
   attempts: number;
   waitedMs: number;
   ended: 'passed' | 'other-failure' | 'window-closed' | 'interrupted';
-}
-
-export function isPropagationDenial(outcome: TargetOutcome): boolean {
-  return !outcome.ok && outcome.failure?.kind === 'impersonation-denied';
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
