@@ -6,6 +6,7 @@ import { renderStandalone } from '../powershell/template';
 import { addGrantOptions, grantParameters, type GrantOptions } from './grant';
 import { addRevokeOptions, revokeParameters, type RevokeOptions } from './revoke';
 import { act, CommandContext } from './context';
+import { addVerifyTargetOptions, verifyShellParameters, type VerifyTargetOptions } from './verify';
 
 function emit(context: CommandContext, template: string, parameters: object, title: string): ExitCode {
   const script = renderStandalone(template, parameters, title);
@@ -28,6 +29,12 @@ export function scriptCommand(): Command {
       const context = CommandContext.of(command);
       const parameters = { ...revokeParameters(context, options), dryRun: false };
       return emit(context, 'revoke', parameters, 'Revoke ApplicationImpersonation from the service account in $Parameters');
+    })),
+  );
+  script.addCommand(
+    addVerifyTargetOptions(new Command('verify').description('the Management Shell checks of imp verify (read-only)')).action(act((options: VerifyTargetOptions, command: Command) => {
+      const context = CommandContext.of(command);
+      return emit(context, 'verify', verifyShellParameters(context, options), 'imp verify, Management Shell checks (changes nothing)');
     })),
   );
   return script;

@@ -21,13 +21,9 @@ export const DEFAULT_CONCURRENCY = 10;
 const DEFAULT_WAIT = '30m';
 const DEFAULT_POLL_INTERVAL = '10s';
 
-interface VerifyOptions {
-  account?: string;
+interface VerifyOptions extends VerifyTargetOptions {
   username?: string;
   ewsUrl?: string;
-  mailbox?: string[];
-  rooms?: boolean;
-  group?: string[];
   wait?: string;
   pollInterval?: string;
   concurrency?: string;
@@ -39,15 +35,38 @@ interface VerifyOptions {
 
 const collect = (value: string, all: string[] = []) => [...all, value];
 
-export function verifyCommand(): Command {
-  return new Command('verify')
-    .description('prove the service account can impersonate every room and booker through EWS')
+/** The options that decide what the Management Shell part of verify asks (shared with imp script verify). */
+export function addVerifyTargetOptions(command: Command): Command {
+  return command
     .option('--account <address>', "the service account's primary SMTP address")
-    .option('--username <logon>', 'logon name for EWS Basic authentication (UPN or DOMAIN\\sam; default: the account address)')
-    .option('--ews-url <url>', 'EWS endpoint (default: InternalUrl of the EWS virtual directory)')
     .option('--mailbox <address>', 'a mailbox to impersonate (repeatable)', collect)
     .option('--rooms', 'impersonate every room mailbox')
-    .option('--group <name>', 'impersonate every mailbox in this group (repeatable)', collect)
+    .option('--group <name>', 'impersonate every mailbox in this group (repeatable)', collect);
+}
+
+export interface VerifyTargetOptions {
+  account?: string;
+  mailbox?: string[];
+  rooms?: boolean;
+  group?: string[];
+}
+
+/** The verify template's input. */
+export function verifyShellParameters(context: CommandContext, options: VerifyTargetOptions) {
+  const mailboxes = options.mailbox ?? [];
+  for (const m of mailboxes) checkAccount(m);
+  return {
+    account: checkAccount(context.setting('account', options.account)),
+    mailboxes,
+    rooms: Boolean(options.rooms),
+    groups: (options.group ?? []).map(checkGroupName),
+  };
+}
+
+export function verifyCommand(): Command {
+  return addVerifyTargetOptions(new Command('verify').description('prove the service account can impersonate every room and booker through EWS'))
+    .option('--username <logon>', 'logon name for EWS Basic authentication (UPN or DOMAIN\\sam; default: the account address)')
+    .option('--ews-url <url>', 'EWS endpoint (default: InternalUrl of the EWS virtual directory)')
     .option('--wait <duration>', `how long after the assignment was created to wait for propagation (default ${DEFAULT_WAIT}; 0 probes once)`)
     .option('--poll-interval <duration>', `first pause between propagation probes, growing after each (default ${DEFAULT_POLL_INTERVAL})`)
     .option('--concurrency <n>', `EWS probes in flight (default ${DEFAULT_CONCURRENCY}, under Exchange's default throttling policy)`)
@@ -73,7 +92,7 @@ interface Settings {
 }
 
 function settingsOf(context: CommandContext, options: VerifyOptions): Settings {
-  const account = checkAccount(context.setting('account', options.account));
+  const { account, mailboxes, rooms, groups } = verifyShellParameters(context, options);
   const concurrencyText = options.concurrency ?? context.config.concurrency?.toString() ?? String(DEFAULT_CONCURRENCY);
   const concurrency = Number(concurrencyText);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100) {
@@ -89,8 +108,6 @@ function settingsOf(context: CommandContext, options: VerifyOptions): Settings {
     }
     if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`${caPath} is not a PEM certificate.`, 'Export the CA certificate as Base-64 (PEM), not DER.');
   }
-  const mailboxes = options.mailbox ?? [];
-  for (const m of mailboxes) checkAccount(m);
   if (!options.powershell && (options.rooms || options.group?.length)) {
     throw new UsageError('--rooms and --group need the Management Shell to list mailboxes, and --no-powershell turns it off.', 'Name the mailboxes with --mailbox, or run without --no-powershell.');
   }
@@ -99,8 +116,8 @@ function settingsOf(context: CommandContext, options: VerifyOptions): Settings {
     username: context.setting('username', options.username) ?? account,
     ewsUrl: context.setting('ewsUrl', options.ewsUrl),
     mailboxes,
-    rooms: Boolean(options.rooms),
-    groups: (options.group ?? []).map(checkGroupName),
+    rooms,
+    groups,
     waitMs: parseDuration(context.setting('wait', options.wait) ?? DEFAULT_WAIT, '--wait'),
     pollIntervalMs: Math.max(100, parseDuration(context.setting('pollInterval', options.pollInterval) ?? DEFAULT_POLL_INTERVAL, '--poll-interval')),
     concurrency,

@@ -76,6 +76,37 @@ describe('imp verify', function () {
     });
   });
 
+  describe('Ctrl-C while waiting for propagation', () => {
+    let sim: SimProcess;
+    before(async () => (sim = await SimProcess.start(['--propagation', '10m', '--rooms', '2', '--users', '1'])));
+    after(async () => sim.stop());
+
+    it('stops cleanly with the state so far (exit 3)', async () => {
+      const s = sim.lab.settings;
+      assert.equal((await sim.lab.imp(['grant', '--account', ACCOUNT])).code, 0);
+      const run = await sim.lab.imp(['verify', '--json', '--account', ACCOUNT, '--rooms', '--wait', '30m', '--poll-interval', '1s', '--ca', s.caFile!, '--password-stdin'], {
+        input: `${s.password}\n`,
+        onSpawn: (child) => {
+          let seen = '';
+          let sent = false;
+          child.stderr!.on('data', (d) => {
+            seen += d;
+            if (!sent && /attempt 2 denied/.test(seen)) {
+              sent = true;
+              child.kill('SIGINT');
+            }
+          });
+        },
+      });
+      assert.equal(run.code, 3, run.stderr);
+      const r = report(run);
+      assert.equal(r.status, 'UNKNOWN');
+      assert.equal(check(r, 'ews.login').status, 'pass');
+      assert.match(check(r, 'ews.impersonation').message, /Interrupted while waiting for propagation/);
+      assert.ok(r.propagation!.attempts >= 2);
+    });
+  });
+
   describe('faults', () => {
     let sim: SimProcess;
     before(async () => {
