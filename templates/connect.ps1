@@ -16,12 +16,28 @@ elseif ($ImpMode -eq 'remote') {
         Authentication    = 'Kerberos'
     }
     if ($Parameters.credentialUser) {
-        # The password arrives on this session's stdin, never in script text or on a command line.
+        # The password (from imp's keychain) arrives as credentialSecret, RSA-OAEP blocks encrypted to the
+        # one-time key pair $ImpSecretKey that imp had this process make just before. It is decrypted
+        # straight into a SecureString and the key is destroyed: no script text, command line, variable or
+        # log ever holds it in clear.
+        if (-not $ImpSecretKey -or -not $Parameters.credentialSecret) {
+            throw ('imp did not hand over the password of ' + [string]$Parameters.credentialUser + '.')
+        }
+        $ImpBytes = New-Object System.Collections.Generic.List[byte]
+        foreach ($ImpBlock in ([string]$Parameters.credentialSecret).Split([char]',')) {
+            $ImpBytes.AddRange([byte[]]$ImpSecretKey.Decrypt([Convert]::FromBase64String($ImpBlock), $true))
+        }
+        $ImpSecretKey.Dispose()
+        $ImpPlain = $ImpBytes.ToArray()
+        $ImpChars = (New-Object System.Text.UTF8Encoding $false).GetChars($ImpPlain)
         $ImpSecret = New-Object System.Security.SecureString
-        foreach ($ImpChar in ([Console]::In.ReadLine()).ToCharArray()) { $ImpSecret.AppendChar($ImpChar) }
+        foreach ($ImpChar in $ImpChars) { $ImpSecret.AppendChar($ImpChar) }
         $ImpSecret.MakeReadOnly()
+        [Array]::Clear($ImpChars, 0, $ImpChars.Length)
+        [Array]::Clear($ImpPlain, 0, $ImpPlain.Length)
+        $ImpBytes.Clear()
         $ImpSessionArguments.Credential = New-Object System.Management.Automation.PSCredential ([string]$Parameters.credentialUser, $ImpSecret)
-        Remove-Variable ImpSecret
+        Remove-Variable ImpSecret, ImpSecretKey, ImpBytes, ImpPlain, ImpChars, ImpChar, ImpBlock -ErrorAction SilentlyContinue
     }
     $ImpExchangeSession = New-PSSession @ImpSessionArguments
     Import-Module (Import-PSSession $ImpExchangeSession -DisableNameChecking -AllowClobber) -Global -DisableNameChecking -WarningAction SilentlyContinue

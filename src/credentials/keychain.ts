@@ -15,19 +15,22 @@ export interface StoredCredential {
   storedAt: string | null;
 }
 
+const UNLOCKED_SESSION = "dbus-run-session -- sh -c 'gnome-keyring-daemon --unlock --components=secrets; imp ...' (the daemon reads the keyring password on stdin)";
+const HEADLESS_SESSION = `headless (SSH, cron, a service), start one unlocked around imp: ${UNLOCKED_SESSION}`;
+const NO_FALLBACK = 'imp never falls back to a file; a single run can take the password with --password-stdin instead.';
+
+function defaultFix(): string {
+  if (process.platform === 'win32') return 'Run imp as the Windows user who owns the credential, with a loaded profile (Credential Manager is per user).';
+  if (process.platform === 'darwin') return 'Unlock the login keychain (security unlock-keychain) and run imp in that user session.';
+  return `Install a Secret Service (apt-get install gnome-keyring libsecret-1-0 dbus-user-session) and run imp where it is unlocked: a desktop login does that; ${HEADLESS_SESSION}.`;
+}
+
 export class KeychainUnavailableError extends ImpError {
-  constructor(reason: string, cause?: unknown) {
+  constructor(reason: string, cause?: unknown, fix = defaultFix()) {
     super('KEYCHAIN_UNAVAILABLE', `The OS keychain cannot be used: ${reason}.`, {
       exitCode: ExitCode.UNKNOWN,
       cause,
-      suggestion:
-        process.platform === 'win32'
-          ? 'Run imp as the Windows user who owns the credential, with a loaded profile (Credential Manager is per user).'
-          : process.platform === 'darwin'
-            ? 'Unlock the login keychain (security unlock-keychain) and run imp in that user session.'
-            : 'Install a Secret Service (apt-get install gnome-keyring libsecret-1-0 dbus-user-session) and run imp in a D-Bus session where it is unlocked: ' +
-              'a desktop login does this; headless, run dbus-run-session -- sh -c \'gnome-keyring-daemon --unlock --components=secrets; imp ...\' (the daemon reads the keyring password on stdin). ' +
-              'imp never falls back to a file; for a one-off run, pass the password with --password-stdin instead.',
+      suggestion: `${fix} ${NO_FALLBACK}`,
     });
   }
 }
@@ -57,25 +60,48 @@ let loaded: Keytar | undefined;
 async function keytar(): Promise<Keytar> {
   if (loaded) return loaded;
   try {
-    loaded = (await import('keytar')) as Keytar;
+    const module = (await import('keytar')) as Keytar & { default?: Keytar };
+    // Native import() of this CommonJS module (tsx, bundlers) puts it whole only under `default`: the
+    // named exports Node guesses from its source stop at the first function.
+    loaded = typeof module.default?.findCredentials === 'function' ? module.default : module;
     return loaded;
   } catch (error) {
-    throw new KeychainUnavailableError(`the keytar native module did not load (${errorMessage(error)}); reinstall imp with the build tools and libsecret-1-dev present`, error);
+    throw new KeychainUnavailableError(
+      `the keytar native module did not load (${errorMessage(error).split('\n')[0]})`,
+      error,
+      'Reinstall imp (npm ci) where keytar can be built: on Linux with libsecret-1-dev, g++ and python3; on Windows with the Visual Studio Build Tools.',
+    );
   }
 }
 
-/** What libsecret's terse messages mean on a headless Linux box (see reference/libraries.md §2). */
-const LINUX_DIAGNOSES: [RegExp, string][] = [
-  [/autolaunch D-Bus without X11|Could not connect|DBUS_SESSION_BUS_ADDRESS/i, 'there is no D-Bus session bus to reach a Secret Service on'],
-  [/not provided by any \.service files|org\.freedesktop\.secrets/i, 'no Secret Service (gnome-keyring or KeePassXC) is installed or running'],
-  [/locked collection|is locked/i, 'the keyring is locked'],
-  [/collection\/login|Object does not exist at path/i, 'the Secret Service has no login keyring yet (it is created when gnome-keyring is first unlocked)'],
+/** What libsecret's terse messages mean on a Linux box, and the fix (see reference/libraries.md §2). */
+const LINUX_DIAGNOSES: { pattern: RegExp; reason: string; fix: string }[] = [
+  {
+    pattern: /autolaunch D-Bus without X11|Could not connect|DBUS_SESSION_BUS_ADDRESS/i,
+    reason: 'there is no D-Bus session bus to reach a Secret Service on',
+    fix: `Run imp in a session with a D-Bus session bus and an unlocked Secret Service: a desktop login has both; ${HEADLESS_SESSION}.`,
+  },
+  {
+    pattern: /not provided by any \.service files|org\.freedesktop\.secrets/i,
+    reason: 'no Secret Service (gnome-keyring, KeePassXC) is installed or running',
+    fix: `Install one (apt-get install gnome-keyring libsecret-1-0) and start it unlocked: a desktop login does that; ${HEADLESS_SESSION}.`,
+  },
+  {
+    pattern: /locked collection|is locked/i,
+    reason: 'the keyring is locked',
+    fix: `Unlock it: on a desktop, log in graphically or unlock "Login" in Passwords and Keys (seahorse); ${HEADLESS_SESSION}.`,
+  },
+  {
+    pattern: /collection\/login|Object does not exist at path/i,
+    reason: 'the Secret Service has no login keyring yet',
+    fix: `gnome-keyring creates it when first unlocked with a password, e.g. ${UNLOCKED_SESSION}.`,
+  },
 ];
 
-function describeFailure(error: unknown): string {
+function keychainFailure(error: unknown): KeychainUnavailableError {
   const message = errorMessage(error).replace(/\s+/g, ' ').trim();
-  const diagnosis = process.platform === 'linux' ? LINUX_DIAGNOSES.find(([pattern]) => pattern.test(message))?.[1] : undefined;
-  return diagnosis ? `${diagnosis} (${message})` : message;
+  const diagnosis = process.platform === 'linux' ? LINUX_DIAGNOSES.find((d) => d.pattern.test(message)) : undefined;
+  return diagnosis ? new KeychainUnavailableError(`${diagnosis.reason} (${message})`, error, diagnosis.fix) : new KeychainUnavailableError(message, error);
 }
 
 /** Runs a keychain call, turning "no D-Bus", "locked collection" and the like into KeychainUnavailableError. */
@@ -84,7 +110,7 @@ async function withKeychain<T>(call: (k: Keytar) => Promise<T>): Promise<T> {
   try {
     return await call(k);
   } catch (error) {
-    throw new KeychainUnavailableError(describeFailure(error), error);
+    throw keychainFailure(error);
   }
 }
 
@@ -108,9 +134,28 @@ export async function storeCredential(account: string, password: string, now = n
   await withKeychain((k) => k.setPassword(KEYCHAIN_SERVICE, credentialKey(account), encode(password, now)));
 }
 
+/** A throw-away entry, written only to tell "nothing stored" from "keyring locked". */
+const PROBE_ACCOUNT = '.imp-keychain-probe';
+
+/**
+ * libsecret answers a lookup in a locked keyring with "nothing found" instead of an error. A write does
+ * fail ("locked collection"), or brings up the unlock dialog on a desktop, so an empty answer on Linux is
+ * checked with a throw-away write before it is believed (and asked again, in case it just got unlocked).
+ */
+async function confirmedEmpty<T>(answer: T, empty: (answer: T) => boolean, again: () => Promise<T>): Promise<T> {
+  if (!empty(answer) || process.platform !== 'linux') return answer;
+  await withKeychain(async (k) => {
+    await k.setPassword(KEYCHAIN_SERVICE, PROBE_ACCOUNT, 'probe');
+    await k.deletePassword(KEYCHAIN_SERVICE, PROBE_ACCOUNT);
+  });
+  return again();
+}
+
 export async function readCredential(account: string): Promise<StoredCredential | null> {
-  const secret = await withKeychain((k) => k.getPassword(KEYCHAIN_SERVICE, credentialKey(account)));
-  return secret === null ? null : decode(credentialKey(account), secret);
+  const key = credentialKey(account);
+  const lookup = () => withKeychain((k) => k.getPassword(KEYCHAIN_SERVICE, key));
+  const secret = await confirmedEmpty(await lookup(), (s) => s === null, lookup);
+  return secret === null ? null : decode(key, secret);
 }
 
 /** The stored credential, or CredentialNotStoredError (exit 3). */
@@ -120,12 +165,14 @@ export async function requireCredential(account: string, offerStdin = true): Pro
   return credential;
 }
 
+/** False when nothing was stored for the account. */
 export async function deleteCredential(account: string): Promise<boolean> {
-  return withKeychain((k) => k.deletePassword(KEYCHAIN_SERVICE, credentialKey(account)));
+  const remove = () => withKeychain((k) => k.deletePassword(KEYCHAIN_SERVICE, credentialKey(account)));
+  return confirmedEmpty(await remove(), (deleted) => !deleted, remove);
 }
 
 /** Accounts only: keytar's findCredentials hands back the secrets too; they are dropped here, unread. */
 export async function listAccounts(): Promise<string[]> {
-  const credentials = await withKeychain((k) => k.findCredentials(KEYCHAIN_SERVICE));
-  return credentials.map((c) => c.account).sort();
+  const find = async () => (await withKeychain((k) => k.findCredentials(KEYCHAIN_SERVICE))).map((c) => c.account).filter((a) => a !== PROBE_ACCOUNT);
+  return (await confirmedEmpty(await find(), (accounts) => accounts.length === 0, find)).sort();
 }

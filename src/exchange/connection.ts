@@ -1,6 +1,7 @@
 // How imp's PowerShell session reaches the Exchange cmdlets (--exchange local|remote|module).
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { requireCredential } from '../credentials/keychain';
 import { UsageError } from '../errors';
 import type { SetupStep } from '../powershell/session';
 
@@ -32,7 +33,14 @@ export function exchangeSetup(target: ExchangeTarget): SetupStep {
           'Give the fully qualified name of an Exchange server, e.g. --exchange-server ex01.contoso.com.',
         );
       }
-      return { template: 'connect', parameters: { mode, server, credentialUser: target.exchangeCredential ?? null } };
+      const credentialUser = target.exchangeCredential;
+      if (!credentialUser) return { template: 'connect', parameters: { mode, server, credentialUser: null } };
+      return {
+        template: 'connect',
+        parameters: { mode, server, credentialUser },
+        // keytar itself loads only now (keychain.ts imports it lazily).
+        secret: async () => (await requireCredential(credentialUser, false)).password,
+      };
     }
     case 'local':
       return { template: 'connect', parameters: { mode } };

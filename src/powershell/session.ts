@@ -14,6 +14,9 @@ import {
 import { templateText } from './template';
 
 const RESULT_MARKER = '<<imp-result>>';
+const KEY_MARKER = '<<imp-key>>';
+/** RSA-OAEP with SHA-1 (all Windows PowerShell 5.1's RSACryptoServiceProvider offers) seals at most 214 bytes per 2048-bit block. */
+const SECRET_BLOCK_BYTES = 190;
 export const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 
 export interface SessionOptions {
@@ -33,6 +36,13 @@ export interface SessionOptions {
 export interface SetupStep {
   template: string;
   parameters: object;
+  /** Where the template is read from (default templates/). */
+  dir?: string;
+  /**
+   * A password the step needs (--exchange-credential). It is read before PowerShell starts, and reaches
+   * the template only as `credentialSecret` in $Parameters, encrypted to a key pair PowerShell made for it.
+   */
+  secret?: () => Promise<string>;
 }
 
 export interface TemplateRun<T> {
@@ -98,6 +108,16 @@ export class PowerShellSession {
     return { result: parsed.data, warnings: envelope.warnings ?? [], pid: envelope.pid, durationMs: 0 };
   }
 
+  /**
+   * run() plus one secret (the Windows password Register-ScheduledTask needs, say). It travels as
+   * setup secrets do (see sealSecret): sealed to a one-time key pair made inside this PowerShell process,
+   * as `sealedSecret` in $Parameters, which the template decrypts with $ImpSecretKey and then disposes of.
+   */
+  async runWithSecret<S extends z.ZodType>(template: string, parameters: object, secret: string, schema: S): Promise<TemplateRun<z.output<S>>> {
+    const shell = await this.started();
+    return this.run(template, { ...parameters, sealedSecret: await this.sealSecret(shell, secret) }, schema);
+  }
+
   async dispose(): Promise<void> {
     liveSessions.delete(this);
     const shell = this.shell;
@@ -121,6 +141,9 @@ export class PowerShellSession {
   }
 
   private async start(): Promise<NodePowerShell> {
+    // Before any PowerShell starts: a password missing from the keychain is an error of its own (exit 3).
+    const setup = this.options.setup ?? [];
+    const secrets = await Promise.all(setup.map((step) => step.secret?.()));
     const { PowerShell } = await import('node-powershell');
     const shell = new PowerShell({
       executable: this.executable,
@@ -140,14 +163,47 @@ export class PowerShellSession {
       `iex ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${toBase64(runtime)}'))); [Console]::Out.WriteLine('<<imp-pid>>' + $PID)`,
     );
     this.powershellPid = Number(/<<imp-pid>>(\d+)/.exec(stdout)?.[1]) || childOf(shell).pid;
-    for (const step of this.options.setup ?? []) {
-      const envelope = await this.invoke(shell, step.template, templateText(step.template, { common: false }), step.parameters, true);
+    for (const [index, step] of setup.entries()) {
+      const secret = secrets[index];
+      const parameters = secret === undefined ? step.parameters : { ...step.parameters, credentialSecret: await this.sealSecret(shell, secret) };
+      const envelope = await this.invoke(shell, step.template, templateText(step.template, { common: false, dir: step.dir }), parameters, true);
       if (!envelope.ok) {
         await this.dispose();
         throw new PowerShellCommandError(step.template, envelope.error!);
       }
     }
     return shell;
+  }
+
+  /**
+   * Encrypts a password to a one-time RSA key pair made inside this PowerShell process ($ImpSecretKey; the
+   * template that uses it decrypts it straight into a SecureString and disposes of the key). Only ciphertext
+   * crosses stdin: node-powershell echoes every command it sends when DEBUG names it, --verbose shows the
+   * parameters, and Windows Script Block Logging records command text in the event log. Sending the
+   * password as a line of its own for [Console]::In.ReadLine() works too, but a line nobody reads (a
+   * template that failed first) would be run as a command and echoed in the error.
+   */
+  private async sealSecret(shell: NodePowerShell, secret: string): Promise<string> {
+    const { createPublicKey, publicEncrypt, constants } = await import('node:crypto');
+    const { stdout } = await this.invokeRaw(
+      shell,
+      'key exchange',
+      `$ImpSecretKey = New-Object System.Security.Cryptography.RSACryptoServiceProvider 2048; [Console]::Out.WriteLine('${KEY_MARKER}' + $ImpSecretKey.ToXmlString($false))`,
+    );
+    const field = (name: string): string | undefined => new RegExp(`${KEY_MARKER}.*<${name}>([A-Za-z0-9+/=]+)</${name}>`).exec(stdout)?.[1];
+    const modulus = field('Modulus');
+    const exponent = field('Exponent');
+    if (!modulus || !exponent) throw new PowerShellOutputError('key exchange', 'no public key was returned', stdout);
+    const base64url = (base64: string): string => Buffer.from(base64, 'base64').toString('base64url');
+    const key = createPublicKey({ key: { kty: 'RSA', n: base64url(modulus), e: base64url(exponent) }, format: 'jwk' });
+    const plain = Buffer.from(secret, 'utf8');
+    const blocks: string[] = [];
+    for (let offset = 0; offset < plain.length; offset += SECRET_BLOCK_BYTES) {
+      const block = plain.subarray(offset, offset + SECRET_BLOCK_BYTES);
+      blocks.push(publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, block).toString('base64'));
+    }
+    plain.fill(0);
+    return blocks.join(',');
   }
 
   private async invoke(shell: NodePowerShell, template: string, text: string, parameters: object, global: boolean): Promise<Envelope> {
