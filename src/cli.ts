@@ -8,6 +8,8 @@ import { grantCommand } from './commands/grant';
 import { revokeCommand } from './commands/revoke';
 import { scriptCommand } from './commands/script';
 import { simCommand } from './commands/sim';
+import { expiryCommand } from './commands/expiry';
+import { scheduleCommand } from './commands/schedule';
 import { credentialsCommand } from './commands/credentials';
 import { verifyCommand } from './commands/verify';
 import { disposeAllSessions } from './powershell/session';
@@ -38,6 +40,8 @@ export function buildProgram(): Command {
   program.addCommand(scriptCommand());
   program.addCommand(verifyCommand());
   program.addCommand(simCommand());
+  program.addCommand(expiryCommand());
+  program.addCommand(scheduleCommand());
   program.addCommand(credentialsCommand());
   return program;
 }

@@ -19,7 +19,10 @@ describe('npm package', function () {
     const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: packageRoot, encoding: 'utf8' })) as { filename: string; files: { path: string }[] }[];
     files = packed[0].files.map((f) => f.path);
     const prefix = join(dir, 'prefix');
-    execFileSync('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', join(dir, packed[0].filename)], { cwd: dir, stdio: 'ignore' });
+    // Not the npm_config_* of the `npm test` running us: they would point this install at the checkout.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+    const install = spawnSync('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', join(dir, packed[0].filename)], { cwd: dir, env, encoding: 'utf8' });
+    assert.equal(install.status, 0, `npm install failed:\n${install.stdout}\n${install.stderr}`);
     imp = join(prefix, 'bin', 'imp');
   });
   after(() => rmSync(dir, { recursive: true, force: true }));

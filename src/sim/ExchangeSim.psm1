@@ -1578,6 +1578,703 @@ Export-ModuleMember -Function @(
     'Get-Mailbox', 'Get-Recipient', 'Get-Group', 'Get-DistributionGroupMember',
     'New-ManagementRoleAssignment', 'Get-ManagementRoleAssignment', 'Remove-ManagementRoleAssignment',
     'New-ManagementScope', 'Get-ManagementScope', 'Remove-ManagementScope',
-    'Get-WebServicesVirtualDirectory', 'Set-WebServicesVirtualDirectory',
-    'Get-ADUser'
+    'Get-WebServicesVirtualDirectory', 'Set-WebServicesVirtualDirectory'
 )
+# Get-ADUser is exported at the end, only where the simulated machine has the ActiveDirectory module.
+
+#region Machine: what is installed where imp's PowerShell runs
+# The state's optional "machine" settings (src/sim/state.ts SimMachine) say what the simulated machine has
+# besides Exchange: the ActiveDirectory module (often missing on Exchange servers) and Windows PowerShell 5.1's
+# event log cmdlets (PowerShell 7 has none). They are read once, when the module is imported.
+function Get-SimMachineSetting([string] $Name) {
+    try { $state = Read-SimState } catch { return $true }
+    $machine = $state.PSObject.Properties['machine']
+    if ($null -eq $machine -or $null -eq $machine.Value) { return $true }
+    $setting = $machine.Value.PSObject.Properties[$Name]
+    if ($null -eq $setting -or $null -eq $setting.Value) { return $true }
+    return [bool]$setting.Value
+}
+
+function Get-SimStateList($State, [string] $Name) {
+    # Lists added after the first state version (scheduledTasks, eventLog, eventSources) may be missing.
+    $list = [System.Collections.Generic.List[object]]::new()
+    $property = $State.PSObject.Properties[$Name]
+    if ($null -ne $property) {
+        foreach ($item in $property.Value) { if ($null -ne $item) { $list.Add($item) } }
+    }
+    return ,$list
+}
+
+function Set-SimStateList($State, [string] $Name, [System.Collections.Generic.List[object]] $List) {
+    # Assigned from ToArray(), never through a pipeline (see Set-SimArrayProperty).
+    if ($null -eq $State.PSObject.Properties[$Name]) {
+        Add-Member -InputObject $State -MemberType NoteProperty -Name $Name -Value $List.ToArray()
+    } else {
+        $State.$Name = $List.ToArray()
+    }
+}
+
+function Update-SimState([scriptblock] $Change) {
+    # Read-modify-write under the state lock; $Change receives the fresh state and returns its own result.
+    $lock = Lock-SimState
+    try {
+        $state = Read-SimState
+        $result = & $Change $state
+        Write-SimState $state
+    } finally {
+        Unlock-SimState $lock
+    }
+    return $result
+}
+
+function New-SimCimObject([string] $ClassName, [System.Collections.IDictionary] $Properties) {
+    # Task Scheduler cmdlets return CIM instances; callers tell them apart by CimClass.CimClassName.
+    $object = [pscustomobject]$Properties
+    Add-Member -InputObject $object -MemberType NoteProperty -Name CimClass -Value ([pscustomobject]@{ CimClassName = $ClassName })
+    return $object
+}
+#endregion
+
+#region LDAP: [adsisearcher] where the ActiveDirectory module is missing
+# With machine.activeDirectoryModule = false the module exports no Get-ADUser and points the [adsisearcher]
+# type accelerator at SimDirectorySearcher, so templates run the same LDAP code they would run on an Exchange
+# server without RSAT: Filter, PropertiesToLoad, FindOne()/FindAll(), and results whose Properties are
+# collections keyed by lower-case attribute name, as System.DirectoryServices.SearchResult has them.
+class SimDirectorySearcher {
+    [string] $Filter = '(objectClass=*)'
+    [System.Collections.Specialized.StringCollection] $PropertiesToLoad = [System.Collections.Specialized.StringCollection]::new()
+    [object] $SearchRoot = $null
+    [int] $PageSize = 0
+    [int] $SizeLimit = 0
+    SimDirectorySearcher() {}
+    SimDirectorySearcher([string] $filter) { $this.Filter = $filter }
+    [object] FindOne() {
+        $found = Find-SimLdapEntry 'FindOne' $this.Filter $this.PropertiesToLoad 1
+        if ($found.Count -eq 0) { return $null }
+        return $found[0]
+    }
+    [object[]] FindAll() {
+        return Find-SimLdapEntry 'FindAll' $this.Filter $this.PropertiesToLoad $this.SizeLimit
+    }
+    [void] Dispose() {}
+}
+
+$script:LdapFilterInvalid = 'The {0} search filter is invalid.'
+# Constructed attributes are returned only when asked for by name, never with "all attributes".
+$script:LdapConstructed = @('msds-userpasswordexpirytimecomputed', 'msds-user-account-control-computed')
+
+function Find-SimLdapEntry([string] $Method, [string] $Filter, [System.Collections.Specialized.StringCollection] $PropertiesToLoad, [int] $Limit) {
+    $properties = [string[]]@($PropertiesToLoad)
+    Write-SimCallLog ('DirectorySearcher.' + $Method) ([ordered]@{ Filter = $Filter; PropertiesToLoad = $properties })
+    $state = Read-SimState
+    $tree = ConvertFrom-SimLdapFilter $Filter
+    $results = [System.Collections.Generic.List[object]]::new()
+    foreach ($user in $state.users) {
+        $attributes = Get-SimLdapAttribute $state $user
+        if (-not (Test-SimLdapFilter $tree $attributes)) { continue }
+        $results.Add((New-SimSearchResult $attributes $properties))
+        if ($Limit -gt 0 -and $results.Count -ge $Limit) { break }
+    }
+    return ,$results.ToArray()
+}
+
+function Get-SimLdapAttribute($State, $User) {
+    # The user's directory entry as LDAP sees it: lower-case names, every value a list.
+    $facts = Get-SimDirectoryFacts $State $User
+    $control = 0x200                                            # NORMAL_ACCOUNT
+    if (-not $User.enabled) { $control = $control -bor 0x2 }   # ACCOUNTDISABLE
+    if ($User.passwordNeverExpires) { $control = $control -bor 0x10000 }  # DONT_EXPIRE_PASSWORD
+    $expiry = Get-SimPasswordExpiryFileTime $State $User
+    $computed = 0
+    $lockoutTime = [int64]0
+    if ($User.lockedOut) {
+        $computed = $computed -bor 0x10                         # UF_LOCKOUT
+        $lockoutTime = [DateTime]::UtcNow.AddMinutes(-5).ToFileTimeUtc()
+    }
+    if ($expiry -ne [int64]::MaxValue -and $expiry -le [DateTime]::UtcNow.ToFileTimeUtc()) { $computed = $computed -bor 0x800000 }  # UF_PASSWORD_EXPIRED
+    $attributes = [System.Collections.Hashtable]::new([System.StringComparer]::OrdinalIgnoreCase)
+    $attributes['objectclass'] = [object[]]@('top', 'person', 'organizationalPerson', 'user')
+    $attributes['objectcategory'] = [object[]]@('CN=Person,CN=Schema,CN=Configuration,' + $State.organization.distinguishedName)
+    $attributes['cn'] = [object[]]@([string]$User.name)
+    $attributes['name'] = [object[]]@([string]$User.name)
+    $attributes['samaccountname'] = [object[]]@([string]$User.samAccountName)
+    $attributes['userprincipalname'] = [object[]]@([string]$User.userPrincipalName)
+    $attributes['distinguishedname'] = [object[]]@([string]$User.distinguishedName)
+    if ($facts.mail) { $attributes['mail'] = [object[]]@([string]$facts.mail) }
+    if ($null -ne $User.mailbox) { $attributes['proxyaddresses'] = [object[]]@($User.mailbox.emailAddresses) }
+    $attributes['useraccountcontrol'] = [object[]]@([int]$control)
+    $attributes['msds-user-account-control-computed'] = [object[]]@([int]$computed)
+    $attributes['lockouttime'] = [object[]]@($lockoutTime)
+    $attributes['pwdlastset'] = [object[]]@([int64](Get-SimADExtraProperty $State $User $facts 'pwdLastSet'))
+    $attributes['msds-userpasswordexpirytimecomputed'] = [object[]]@([int64]$expiry)
+    $attributes['adspath'] = [object[]]@('LDAP://' + $State.organization.domainController + '/' + $User.distinguishedName)
+    return $attributes
+}
+
+function New-SimSearchResult([System.Collections.IDictionary] $Attributes, [string[]] $Properties) {
+    $names = [System.Collections.Generic.List[string]]::new()
+    if ($Properties.Count -eq 0) {
+        foreach ($key in $Attributes.Keys) { if ($script:LdapConstructed -notcontains $key) { $names.Add($key) } }
+    } else {
+        foreach ($name in $Properties) { $names.Add($name.ToLowerInvariant()) }
+        $names.Add('adspath')  # always returned
+    }
+    $loaded = [System.Collections.Hashtable]::new([System.StringComparer]::OrdinalIgnoreCase)
+    foreach ($name in $names) { if ($Attributes.ContainsKey($name)) { $loaded[$name] = $Attributes[$name] } }
+    return [pscustomobject]@{ Path = [string]$Attributes['adspath'][0]; Properties = $loaded }
+}
+
+function ConvertFrom-SimLdapFilter([string] $Filter) {
+    # RFC 4515 as far as imp needs it: & | ! groups, equality, presence (attr=*) and substrings (a*b);
+    # values escape \ * ( ) NUL as \5c \2a \28 \29 \00. The filter is data: it is only parsed.
+    $parser = @{ Filter = $Filter; Text = $Filter.Trim(); Index = 0; Depth = 0 }
+    $node = Read-SimLdapFilter $parser
+    if ($parser.Index -ne $parser.Text.Length) { throw [System.ArgumentException]::new(($script:LdapFilterInvalid -f $Filter)) }
+    return $node
+}
+
+function Read-SimLdapFilter($Parser) {
+    $text = $Parser.Text
+    $invalid = [System.ArgumentException]::new(($script:LdapFilterInvalid -f $Parser.Filter))
+    if ($Parser.Index -ge $text.Length -or $text[$Parser.Index] -ne [char]'(') { throw $invalid }
+    $Parser.Index++
+    $Parser.Depth++
+    if ($Parser.Depth -gt 32 -or $Parser.Index -ge $text.Length) { throw $invalid }
+    $c = $text[$Parser.Index]
+    if ($c -eq [char]'&' -or $c -eq [char]'|') {
+        $Parser.Index++
+        $children = [System.Collections.Generic.List[object]]::new()
+        while ($Parser.Index -lt $text.Length -and $text[$Parser.Index] -eq [char]'(') { $children.Add((Read-SimLdapFilter $Parser)) }
+        if ($children.Count -eq 0) { throw $invalid }
+        if ($c -eq [char]'&') { $kind = 'And' } else { $kind = 'Or' }
+        $node = @{ Kind = $kind; Children = $children.ToArray() }
+    } elseif ($c -eq [char]'!') {
+        $Parser.Index++
+        $node = @{ Kind = 'Not'; Operand = (Read-SimLdapFilter $Parser) }
+    } else {
+        # A value escapes ")" as \29, so the first ")" ends the item.
+        $close = $text.IndexOf([char]')', $Parser.Index)
+        if ($close -lt 0) { throw $invalid }
+        $item = $text.Substring($Parser.Index, $close - $Parser.Index)
+        $Parser.Index = $close
+        $equals = $item.IndexOf([char]'=')
+        if ($equals -le 0) { throw $invalid }
+        $attribute = $item.Substring(0, $equals)
+        # Approximate, ordering and extensible matches (~= >= <= :rule:=) are not simulated.
+        if ($attribute -notmatch '^[A-Za-z][A-Za-z0-9-]*$') { throw $invalid }
+        $value = $item.Substring($equals + 1)
+        if ($value -eq '*') {
+            $node = @{ Kind = 'Present'; Attribute = $attribute.ToLowerInvariant() }
+        } elseif ($value.Contains('*')) {
+            $parts = foreach ($part in $value.Split([char]'*')) { [regex]::Escape((ConvertFrom-SimLdapValue $part $invalid)) }
+            $pattern = [regex]::new('^' + ($parts -join '.*') + '$', [System.Text.RegularExpressions.RegexOptions]::IgnoreCase)
+            $node = @{ Kind = 'Substring'; Attribute = $attribute.ToLowerInvariant(); Pattern = $pattern }
+        } else {
+            $node = @{ Kind = 'Equal'; Attribute = $attribute.ToLowerInvariant(); Value = (ConvertFrom-SimLdapValue $value $invalid) }
+        }
+    }
+    if ($Parser.Index -ge $text.Length -or $text[$Parser.Index] -ne [char]')') { throw $invalid }
+    $Parser.Index++
+    $Parser.Depth--
+    return $node
+}
+
+function ConvertFrom-SimLdapValue([string] $Value, [System.Exception] $Invalid) {
+    # \XX escapes are bytes of the UTF-8 value.
+    $bytes = [System.Collections.Generic.List[byte]]::new()
+    $i = 0
+    while ($i -lt $Value.Length) {
+        if ($Value[$i] -eq [char]'\') {
+            if ($i + 2 -ge $Value.Length) { throw $Invalid }
+            $hex = $Value.Substring($i + 1, 2)
+            if ($hex -notmatch '^[0-9A-Fa-f]{2}$') { throw $Invalid }
+            $bytes.Add([Convert]::ToByte($hex, 16))
+            $i += 3
+            continue
+        }
+        if ($Value[$i] -eq [char]'(' -or $Value[$i] -eq [char]')') { throw $Invalid }
+        $bytes.AddRange([System.Text.Encoding]::UTF8.GetBytes([string]$Value[$i]))
+        $i++
+    }
+    return [System.Text.Encoding]::UTF8.GetString($bytes.ToArray())
+}
+
+function Test-SimLdapFilter($Node, [System.Collections.IDictionary] $Attributes) {
+    switch ($Node.Kind) {
+        'And' { foreach ($child in $Node.Children) { if (-not (Test-SimLdapFilter $child $Attributes)) { return $false } }; return $true }
+        'Or' { foreach ($child in $Node.Children) { if (Test-SimLdapFilter $child $Attributes) { return $true } }; return $false }
+        'Not' { return -not (Test-SimLdapFilter $Node.Operand $Attributes) }
+    }
+    $values = $Attributes[$Node.Attribute]
+    if ($null -eq $values -or $values.Count -eq 0) { return $false }
+    if ($Node.Kind -eq 'Present') { return $true }
+    foreach ($value in $values) {
+        $text = [System.Convert]::ToString($value, $script:Invariant)
+        if ($Node.Kind -eq 'Substring') {
+            if ($Node.Pattern.IsMatch($text)) { return $true }
+        } elseif (Test-SimText $text $Node.Value) {
+            return $true
+        } elseif ($Node.Attribute -eq 'objectcategory' -and (Test-SimText $text ('CN=' + $Node.Value + ',' + $text.Split([char]',', 2)[1]))) {
+            # AD accepts a class name for objectCategory: (objectCategory=person) means CN=Person,CN=Schema,...
+            return $true
+        }
+    }
+    return $false
+}
+#endregion
+
+#region Windows event log (Windows PowerShell 5.1: New-EventLog, Write-EventLog)
+# UNCONFIRMED texts: the wording of Windows PowerShell 5.1's EventlogResources as widely quoted.
+$script:EventLogMessages = @{
+    SourceExists    = 'The "{0}" source is already registered on the "{1}" computer.'
+    SourceNotFound  = 'The source name "{0}" does not exist on computer "{1}".'
+}
+
+function New-SimEventLogError([string] $Message, [string] $Id, [string] $Command) {
+    return [System.Management.Automation.ErrorRecord]::new(
+        [System.InvalidOperationException]::new($Message), ($Id + ',Microsoft.PowerShell.Commands.' + $Command), 'InvalidOperation', $null)
+}
+
+function New-EventLog {
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true, Position = 0)] [string] $LogName,
+        [Parameter(Mandatory = $true, Position = 1)] [string[]] $Source,
+        [string[]] $ComputerName,
+        [string] $CategoryResourceFile,
+        [string] $MessageResourceFile,
+        [string] $ParameterResourceFile
+    )
+    Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+    $existing = Update-SimState {
+        param($state)
+        $sources = Get-SimStateList $state 'eventSources'
+        $taken = [System.Collections.Generic.List[string]]::new()
+        foreach ($name in $Source) {
+            if (@($sources | Where-Object { Test-SimText $_.source $name }).Count -gt 0) { $taken.Add($name); continue }
+            $sources.Add([pscustomobject]@{ source = $name; logName = $LogName; registeredAt = (ConvertTo-SimIsoText ([DateTime]::UtcNow)) })
+        }
+        Set-SimStateList $state 'eventSources' $sources
+        return ,$taken.ToArray()
+    }
+    # Non-terminating, as in Windows PowerShell: the other sources are still registered.
+    foreach ($name in $existing) {
+        $PSCmdlet.WriteError((New-SimEventLogError ($script:EventLogMessages.SourceExists -f $name, 'localhost') 'SourceExistInComp' 'NewEventLogCommand'))
+    }
+}
+
+function Write-EventLog {
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true, Position = 0)] [string] $LogName,
+        [Parameter(Mandatory = $true, Position = 1)] [string] $Source,
+        [Parameter(Mandatory = $true, Position = 2)] [ValidateRange(0, 65535)] [int] $EventId,
+        [Parameter(Position = 3)] [ValidateSet('Error', 'Information', 'FailureAudit', 'SuccessAudit', 'Warning')] [string] $EntryType = 'Information',
+        [Parameter(Mandatory = $true, Position = 4)] [string] $Message,
+        [int16] $Category = 1,
+        [byte[]] $RawData,
+        [string[]] $ComputerName
+    )
+    Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+    $written = Update-SimState {
+        param($state)
+        $sources = Get-SimStateList $state 'eventSources'
+        $registered = @($sources | Where-Object { Test-SimText $_.source $Source })
+        if ($registered.Count -eq 0) { return $false }
+        $entries = Get-SimStateList $state 'eventLog'
+        $entries.Add([pscustomobject]@{
+                logName       = $LogName
+                source        = $Source
+                eventId       = $EventId
+                entryType     = $EntryType
+                category      = [int]$Category
+                message       = $Message
+                timeGenerated = (ConvertTo-SimIsoText ([DateTime]::UtcNow))
+            })
+        Set-SimStateList $state 'eventLog' $entries
+        return $true
+    }
+    if (-not $written) {
+        $PSCmdlet.WriteError((New-SimEventLogError ($script:EventLogMessages.SourceNotFound -f $Source, 'localhost') 'SourceNotFound' 'WriteEventLogCommand'))
+    }
+}
+#endregion
+
+#region Task Scheduler (the ScheduledTasks module)
+# Objects are CIM instances in Windows (MSFT_ScheduledTask, MSFT_TaskExecAction, ...); here they are property
+# bags with the same property names and a CimClass.CimClassName. A task's password is never stored or logged:
+# only whether one was given (passwordGiven).
+class CimException : SimException {
+    CimException([string] $message, [System.Management.Automation.ErrorCategory] $category) : base($message) { $this.Category = $category }
+}
+
+$script:TaskMessages = @{
+    # Task Scheduler's own texts for HRESULT 0x800700B7 and 0x8007052E; the not-found text is CIM cmdletization's.
+    Exists          = 'Cannot create a file when that file already exists.'
+    LogonFailure    = 'The user name or password is incorrect.'
+    NotFound        = "No MSFT_ScheduledTask objects found with property 'TaskName' equal to '{0}'.  Verify the value of the property and retry."
+    BadPath         = 'The specified path is invalid.'
+}
+# Get-ScheduledTaskInfo for a task that never ran: SCHED_S_TASK_HAS_NOT_RUN and 30 November 1999.
+$script:TaskHasNotRun = 267011
+$script:TaskNeverRunTime = [datetime]::new(1999, 11, 30, 0, 0, 0, [System.DateTimeKind]::Local)
+$script:ServiceAccounts = @('SYSTEM', 'NT AUTHORITY\SYSTEM', 'LOCAL SERVICE', 'NT AUTHORITY\LOCAL SERVICE', 'NETWORK SERVICE', 'NT AUTHORITY\NETWORK SERVICE')
+
+function Get-SimCurrentUser {
+    if ($env:USERDOMAIN -and $env:USERNAME) { return $env:USERDOMAIN + '\' + $env:USERNAME }
+    return [System.Environment]::UserName
+}
+
+function New-ScheduledTaskAction {
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true, Position = 0)] [string] $Execute,
+        [Parameter(Position = 1)] [string] $Argument,
+        [Parameter(Position = 2)] [string] $WorkingDirectory,
+        [string] $Id
+    )
+    Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+    New-SimCimObject 'MSFT_TaskExecAction' ([ordered]@{ Id = $Id; Execute = $Execute; Arguments = $Argument; WorkingDirectory = $WorkingDirectory })
+}
+
+function New-ScheduledTaskTrigger {
+    [CmdletBinding(DefaultParameterSetName = 'Once')]
+    param(
+        [Parameter(Mandatory = $true, ParameterSetName = 'Daily')] [switch] $Daily,
+        [Parameter(Mandatory = $true, ParameterSetName = 'Once')] [switch] $Once,
+        [Parameter(Mandatory = $true, ParameterSetName = 'AtLogOn')] [switch] $AtLogOn,
+        [Parameter(Mandatory = $true, ParameterSetName = 'AtStartup')] [switch] $AtStartup,
+        [Parameter(Mandatory = $true, ParameterSetName = 'Daily')]
+        [Parameter(Mandatory = $true, ParameterSetName = 'Once')] [datetime] $At,
+        [Parameter(ParameterSetName = 'Daily')] [ValidateRange(1, 365)] [int] $DaysInterval = 1,
+        [Parameter(ParameterSetName = 'AtLogOn')] [string] $User,
+        [timespan] $RandomDelay = [timespan]::Zero
+    )
+    Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+    $properties = [ordered]@{ Enabled = $true; StartBoundary = $null; EndBoundary = $null; RandomDelay = $null }
+    # UNCONFIRMED: StartBoundary as local time without an offset, as the Task Scheduler UI shows it.
+    if ($PSBoundParameters.ContainsKey('At')) { $properties.StartBoundary = $At.ToString('yyyy-MM-ddTHH:mm:ss', $script:Invariant) }
+    if ($PSBoundParameters.ContainsKey('RandomDelay')) { $properties.RandomDelay = [System.Xml.XmlConvert]::ToString($RandomDelay) }
+    switch ($PSCmdlet.ParameterSetName) {
+        'Daily' { $properties.DaysInterval = $DaysInterval; $class = 'MSFT_TaskDailyTrigger' }
+        'Once' { $class = 'MSFT_TaskTimeTrigger' }
+        'AtLogOn' { $properties.UserId = $User; $class = 'MSFT_TaskLogonTrigger' }
+        'AtStartup' { $class = 'MSFT_TaskBootTrigger' }
+    }
+    New-SimCimObject $class $properties
+}
+
+function New-ScheduledTaskPrincipal {
+    [CmdletBinding(DefaultParameterSetName = 'User')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0, ParameterSetName = 'User')] [string] $UserId,
+        [Parameter(Mandatory = $true, Position = 0, ParameterSetName = 'Group')] [string] $GroupId,
+        [Parameter(ParameterSetName = 'User')]
+        [ValidateSet('None', 'Password', 'S4U', 'Interactive', 'Group', 'ServiceAccount', 'InteractiveOrPassword')] [string] $LogonType = 'Interactive',
+        [ValidateSet('Limited', 'Highest')] [string] $RunLevel = 'Limited',
+        [string] $Id = 'Author',
+        [string] $ProcessTokenSidType,
+        [string[]] $RequiredPrivilege
+    )
+    Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+    if ($PSCmdlet.ParameterSetName -eq 'Group') { $LogonType = 'Group' }
+    New-SimCimObject 'MSFT_TaskPrincipal2' ([ordered]@{ Id = $Id; UserId = $UserId; GroupId = $GroupId; LogonType = $LogonType; RunLevel = $RunLevel })
+}
+
+function New-ScheduledTaskSettingsSet {
+    [CmdletBinding()]
+    param(
+        [switch] $AllowStartIfOnBatteries,
+        [switch] $DontStopIfGoingOnBatteries,
+        [switch] $DontStopOnIdleEnd,
+        [switch] $Hidden,
+        [switch] $RunOnlyIfNetworkAvailable,
+        [switch] $StartWhenAvailable,
+        [switch] $WakeToRun,
+        [switch] $Disable,
+        [timespan] $ExecutionTimeLimit = [timespan]::FromHours(72),
+        [ValidateSet('Parallel', 'Queue', 'IgnoreNew')] [string] $MultipleInstances = 'IgnoreNew',
+        [int] $RestartCount = 0,
+        [timespan] $RestartInterval = [timespan]::Zero,
+        [ValidateRange(0, 10)] [int] $Priority = 7,
+        [ValidateSet('At', 'V1', 'Vista', 'Win7', 'Win8')] [string] $Compatibility = 'Win8'
+    )
+    Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+    $restartText = $null
+    if ($PSBoundParameters.ContainsKey('RestartInterval')) { $restartText = [System.Xml.XmlConvert]::ToString($RestartInterval) }
+    New-SimCimObject 'MSFT_TaskSettings3' ([ordered]@{
+            AllowDemandStart           = $true
+            DisallowStartIfOnBatteries = -not $AllowStartIfOnBatteries
+            StopIfGoingOnBatteries     = -not $DontStopIfGoingOnBatteries
+            Hidden                     = [bool]$Hidden
+            RunOnlyIfNetworkAvailable  = [bool]$RunOnlyIfNetworkAvailable
+            StartWhenAvailable         = [bool]$StartWhenAvailable
+            WakeToRun                  = [bool]$WakeToRun
+            Enabled                    = -not $Disable
+            ExecutionTimeLimit         = [System.Xml.XmlConvert]::ToString($ExecutionTimeLimit)
+            MultipleInstances          = $MultipleInstances
+            RestartCount               = $RestartCount
+            RestartInterval            = $restartText
+            Priority                   = $Priority
+            Compatibility              = $Compatibility
+        })
+}
+
+function Register-ScheduledTask {
+    [CmdletBinding(DefaultParameterSetName = 'User')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0)] [string] $TaskName,
+        [Parameter(Position = 1)] [string] $TaskPath = '\',
+        [Parameter(Mandatory = $true, Position = 2)] [object[]] $Action,
+        [Parameter(Position = 3)] [object[]] $Trigger,
+        [Parameter(Position = 4)] [object] $Settings,
+        [Parameter(Position = 5, ParameterSetName = 'User')] [string] $User,
+        [Parameter(Position = 6, ParameterSetName = 'User')] [string] $Password,
+        [Parameter(Position = 7, ParameterSetName = 'User')] [ValidateSet('Limited', 'Highest')] [string] $RunLevel = 'Limited',
+        [Parameter(Mandatory = $true, ParameterSetName = 'Principal')] [object] $Principal,
+        [string] $Description,
+        [switch] $Force
+    )
+    try {
+        # The password is never written anywhere, the call log included: only that one was given.
+        $logged = [ordered]@{}
+        foreach ($key in $PSBoundParameters.Keys) { if ($key -ne 'Password') { $logged[$key] = $PSBoundParameters[$key] } }
+        $passwordGiven = $PSBoundParameters.ContainsKey('Password') -and [bool]$Password
+        if ($passwordGiven) { $logged['Password'] = '(given, not recorded)' }
+        Write-SimCallLog $MyInvocation.MyCommand.Name $logged
+        if (-not $TaskPath.StartsWith('\') -or -not $TaskPath.EndsWith('\')) { throw [CimException]::new($script:TaskMessages.BadPath, 'InvalidArgument') }
+
+        if ($PSCmdlet.ParameterSetName -eq 'Principal') {
+            # A principal cannot carry a password: logon type Password needs -User and -Password instead.
+            if ([string]$Principal.LogonType -eq 'Password') { throw [CimException]::new($script:TaskMessages.LogonFailure, 'AuthenticationError') }
+            $principalRecord = [pscustomobject]@{ userId = [string]$Principal.UserId; logonType = [string]$Principal.LogonType; runLevel = [string]$Principal.RunLevel }
+        } else {
+            if (-not $User) { $User = Get-SimCurrentUser }
+            if ($passwordGiven) { $logonType = 'Password' }
+            elseif (Test-SimTextIn $User $script:ServiceAccounts) { $logonType = 'ServiceAccount' }
+            else { $logonType = 'Interactive' }
+            $principalRecord = [pscustomobject]@{ userId = $User; logonType = $logonType; runLevel = $RunLevel }
+        }
+
+        $actions = [System.Collections.Generic.List[object]]::new()
+        foreach ($item in $Action) { $actions.Add([pscustomobject]@{ execute = [string]$item.Execute; arguments = [string]$item.Arguments; workingDirectory = [string]$item.WorkingDirectory }) }
+        $triggers = [System.Collections.Generic.List[object]]::new()
+        foreach ($item in $Trigger) {
+            $type = ([string]$item.CimClass.CimClassName) -replace '^MSFT_Task', '' -replace 'Trigger$', ''
+            $interval = $null
+            if ($null -ne $item.PSObject.Properties['DaysInterval']) { $interval = $item.DaysInterval }
+            $triggers.Add([pscustomobject]@{ type = $type; startBoundary = $item.StartBoundary; daysInterval = $interval; enabled = [bool]$item.Enabled })
+        }
+        $settingsRecord = $null
+        if ($null -ne $Settings) {
+            $settingsRecord = [ordered]@{}
+            foreach ($property in $Settings.PSObject.Properties) { if ($property.Name -ne 'CimClass') { $settingsRecord[$property.Name] = $property.Value } }
+            $settingsRecord = [pscustomobject]$settingsRecord
+        }
+        $task = [pscustomobject]@{
+            taskName       = $TaskName
+            taskPath       = $TaskPath
+            description    = $Description
+            author         = Get-SimCurrentUser
+            registeredAt   = ConvertTo-SimIsoText ([DateTime]::UtcNow)
+            state          = 'Ready'
+            actions        = $actions.ToArray()
+            triggers       = $triggers.ToArray()
+            principal      = $principalRecord
+            settings       = $settingsRecord
+            passwordGiven  = $passwordGiven
+            lastRunTime    = $null
+            lastTaskResult = $script:TaskHasNotRun
+        }
+        $null = Update-SimState {
+            param($state)
+            $tasks = Get-SimStateList $state 'scheduledTasks'
+            $existing = Find-SimScheduledTask $tasks $TaskName $TaskPath
+            if ($null -ne $existing) {
+                if (-not $Force) { throw [CimException]::new($script:TaskMessages.Exists, 'ResourceExists') }
+                [void]$tasks.Remove($existing)
+            }
+            $tasks.Add($task)
+            Set-SimStateList $state 'scheduledTasks' $tasks
+        }
+        $output = ConvertTo-SimScheduledTaskOutput $task
+    } catch {
+        $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+    }
+    $output
+}
+
+function Find-SimScheduledTask($Tasks, [string] $TaskName, [string] $TaskPath) {
+    foreach ($task in $Tasks) {
+        if ((Test-SimText $task.taskName $TaskName) -and (Test-SimText $task.taskPath $TaskPath)) { return $task }
+    }
+    return $null
+}
+
+function Select-SimScheduledTask([string[]] $TaskName, [string[]] $TaskPath) {
+    # Names and paths take wildcards, as the CIM cmdletization queries do.
+    $selected = [System.Collections.Generic.List[object]]::new()
+    foreach ($task in (Get-SimStateList (Read-SimState) 'scheduledTasks')) {
+        $nameHit = ($null -eq $TaskName -or $TaskName.Count -eq 0)
+        foreach ($pattern in $TaskName) { if ($task.taskName -like $pattern) { $nameHit = $true } }
+        $pathHit = ($null -eq $TaskPath -or $TaskPath.Count -eq 0)
+        foreach ($pattern in $TaskPath) { if ($task.taskPath -like $pattern) { $pathHit = $true } }
+        if ($nameHit -and $pathHit) { $selected.Add($task) }
+    }
+    return ,$selected
+}
+
+function New-SimTaskNotFoundError([string] $TaskName, [string] $Command) {
+    $exception = [CimException]::new(($script:TaskMessages.NotFound -f $TaskName), 'ObjectNotFound')
+    return [System.Management.Automation.ErrorRecord]::new($exception, ('CmdletizationQuery_NotFound_TaskName,' + $Command), 'ObjectNotFound', $TaskName)
+}
+
+function Get-SimTaskTime($Value) {
+    if ($null -eq $Value -or [string]$Value -eq '') { return $null }
+    return (ConvertTo-SimUtcDate ([string]$Value)).ToLocalTime()
+}
+
+function Get-SimNextRunTime($Task) {
+    # The next daily start after now, in local time (what Task Scheduler shows).
+    if ($Task.state -eq 'Disabled') { return $null }
+    $next = $null
+    $now = [DateTime]::Now
+    foreach ($trigger in $Task.triggers) {
+        if (-not $trigger.enabled -or -not $trigger.startBoundary) { continue }
+        $start = [datetime]::Parse([string]$trigger.startBoundary, $script:Invariant)
+        if ($trigger.type -eq 'Daily') {
+            $candidate = $now.Date.Add($start.TimeOfDay)
+            if ($candidate -le $now) { $candidate = $candidate.AddDays(1) }
+            if ($candidate -lt $start) { $candidate = $start }
+        } elseif ($start -gt $now) {
+            $candidate = $start
+        } else {
+            continue
+        }
+        if ($null -eq $next -or $candidate -lt $next) { $next = $candidate }
+    }
+    return $next
+}
+
+function ConvertTo-SimScheduledTaskOutput($Task) {
+    $actions = foreach ($action in $Task.actions) {
+        New-SimCimObject 'MSFT_TaskExecAction' ([ordered]@{ Id = $null; Execute = $action.execute; Arguments = $action.arguments; WorkingDirectory = $action.workingDirectory })
+    }
+    $triggers = foreach ($trigger in $Task.triggers) {
+        $properties = [ordered]@{ Enabled = [bool]$trigger.enabled; StartBoundary = $trigger.startBoundary; EndBoundary = $null }
+        if ($null -ne $trigger.daysInterval) { $properties.DaysInterval = $trigger.daysInterval }
+        New-SimCimObject ('MSFT_Task' + $trigger.type + 'Trigger') $properties
+    }
+    $principal = New-SimCimObject 'MSFT_TaskPrincipal2' ([ordered]@{
+            Id = 'Author'; UserId = $Task.principal.userId; GroupId = $null; LogonType = $Task.principal.logonType; RunLevel = $Task.principal.runLevel
+        })
+    return New-SimCimObject 'MSFT_ScheduledTask' ([ordered]@{
+            TaskName    = $Task.taskName
+            TaskPath    = $Task.taskPath
+            URI         = $Task.taskPath + $Task.taskName
+            State       = $Task.state
+            Description = $Task.description
+            Author      = $Task.author
+            Date        = $Task.registeredAt
+            Actions     = @($actions)
+            Triggers    = @($triggers)
+            Principal   = $principal
+            Settings    = $Task.settings
+        })
+}
+
+function Get-ScheduledTask {
+    [CmdletBinding()]
+    param(
+        [Parameter(Position = 0)] [string[]] $TaskName,
+        [Parameter(Position = 1)] [string[]] $TaskPath
+    )
+    Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+    $selected = Select-SimScheduledTask $TaskName $TaskPath
+    if ($selected.Count -eq 0 -and $PSBoundParameters.ContainsKey('TaskName')) {
+        foreach ($name in $TaskName) { $PSCmdlet.WriteError((New-SimTaskNotFoundError $name 'Get-ScheduledTask')) }
+        return
+    }
+    foreach ($task in $selected) { ConvertTo-SimScheduledTaskOutput $task }
+}
+
+function Get-ScheduledTaskInfo {
+    [CmdletBinding(DefaultParameterSetName = 'ByName')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0, ParameterSetName = 'ByName')] [string] $TaskName,
+        [Parameter(Position = 1, ParameterSetName = 'ByName')] [string] $TaskPath = '\',
+        [Parameter(Mandatory = $true, ValueFromPipeline = $true, ParameterSetName = 'ByObject')] [object] $InputObject
+    )
+    process {
+        Write-SimCallLog $MyInvocation.MyCommand.Name ([ordered]@{ TaskName = $TaskName; TaskPath = $TaskPath })
+        if ($PSCmdlet.ParameterSetName -eq 'ByObject') { $TaskName = [string]$InputObject.TaskName; $TaskPath = [string]$InputObject.TaskPath }
+        $task = Find-SimScheduledTask (Get-SimStateList (Read-SimState) 'scheduledTasks') $TaskName $TaskPath
+        if ($null -eq $task) {
+            $PSCmdlet.WriteError((New-SimTaskNotFoundError $TaskName 'Get-ScheduledTaskInfo'))
+            return
+        }
+        $lastRun = Get-SimTaskTime $task.lastRunTime
+        if ($null -eq $lastRun) { $lastRun = $script:TaskNeverRunTime }
+        New-SimCimObject 'MSFT_TaskDynamicInfo' ([ordered]@{
+                LastRunTime        = $lastRun
+                LastTaskResult     = [uint32]$task.lastTaskResult
+                NextRunTime        = Get-SimNextRunTime $task
+                NumberOfMissedRuns = 0
+                TaskName           = $task.taskName
+                TaskPath           = $task.taskPath
+            })
+    }
+}
+
+function Unregister-ScheduledTask {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High', DefaultParameterSetName = 'ByName')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0, ParameterSetName = 'ByName')] [string[]] $TaskName,
+        [Parameter(Position = 1, ParameterSetName = 'ByName')] [string[]] $TaskPath,
+        [Parameter(Mandatory = $true, ValueFromPipeline = $true, ParameterSetName = 'ByObject')] [object] $InputObject,
+        [switch] $PassThru
+    )
+    process {
+        Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+        if ($PSCmdlet.ParameterSetName -eq 'ByObject') { $TaskName = @([string]$InputObject.TaskName); $TaskPath = @([string]$InputObject.TaskPath) }
+        $selected = Select-SimScheduledTask $TaskName $TaskPath
+        if ($selected.Count -eq 0) {
+            foreach ($name in $TaskName) { $PSCmdlet.WriteError((New-SimTaskNotFoundError $name 'Unregister-ScheduledTask')) }
+            return
+        }
+        foreach ($task in $selected) {
+            # In a -NonInteractive session without -Confirm:$false the prompt fails, as in Windows.
+            if (-not $PSCmdlet.ShouldProcess($task.taskPath + $task.taskName, 'Unregister-ScheduledTask')) { continue }
+            $null = Update-SimState {
+                param($state)
+                $tasks = Get-SimStateList $state 'scheduledTasks'
+                $current = Find-SimScheduledTask $tasks $task.taskName $task.taskPath
+                if ($null -ne $current) { [void]$tasks.Remove($current) }
+                Set-SimStateList $state 'scheduledTasks' $tasks
+            }
+            if ($PassThru) { ConvertTo-SimScheduledTaskOutput $task }
+        }
+    }
+}
+#endregion
+
+#region What this simulated machine exports besides Exchange
+Export-ModuleMember -Function @(
+    'New-ScheduledTaskAction', 'New-ScheduledTaskTrigger', 'New-ScheduledTaskPrincipal', 'New-ScheduledTaskSettingsSet',
+    'Register-ScheduledTask', 'Get-ScheduledTask', 'Get-ScheduledTaskInfo', 'Unregister-ScheduledTask'
+)
+if (Get-SimMachineSetting 'eventLogCmdlets') { Export-ModuleMember -Function @('New-EventLog', 'Write-EventLog') }
+if (Get-SimMachineSetting 'activeDirectoryModule') {
+    Export-ModuleMember -Function @('Get-ADUser')
+} else {
+    # No ActiveDirectory module: LDAP through [adsisearcher] stands in, until the module is removed.
+    $script:TypeAccelerators = [psobject].Assembly.GetType('System.Management.Automation.TypeAccelerators')
+    $script:OriginalAdsiSearcher = $script:TypeAccelerators::Get['adsisearcher']
+    [void]$script:TypeAccelerators::Remove('adsisearcher')
+    $script:TypeAccelerators::Add('adsisearcher', [SimDirectorySearcher])
+    $ExecutionContext.SessionState.Module.OnRemove = {
+        [void]$script:TypeAccelerators::Remove('adsisearcher')
+        if ($null -ne $script:OriginalAdsiSearcher) { $script:TypeAccelerators::Add('adsisearcher', $script:OriginalAdsiSearcher) }
+    }
+}
+#endregion

@@ -86,6 +86,50 @@ export interface SimOrganization {
   maxPasswordAgeDays: number;
 }
 
+/** What the machine running imp's PowerShell has besides Exchange; read when the module is imported. */
+export interface SimMachine {
+  /** false: no ActiveDirectory module (common on Exchange servers): no Get-ADUser, [adsisearcher] answers instead. Default true. */
+  activeDirectoryModule?: boolean;
+  /** false: no New-EventLog/Write-EventLog (PowerShell 7, or not Windows). Default true. */
+  eventLogCmdlets?: boolean;
+}
+
+/** A task as Register-ScheduledTask left it. Its password is never stored: only whether one was given. */
+export interface SimScheduledTask {
+  taskName: string;
+  taskPath: string;
+  description: string | null;
+  author: string;
+  registeredAt: string;
+  state: 'Ready' | 'Disabled' | 'Running';
+  actions: { execute: string; arguments: string; workingDirectory: string }[];
+  /** type: 'Daily', 'Time' (once), 'Logon' or 'Boot'; startBoundary is local time, e.g. 2026-11-27T07:00:00. */
+  triggers: { type: string; startBoundary: string | null; daysInterval: number | null; enabled: boolean }[];
+  principal: { userId: string; logonType: string; runLevel: string };
+  settings: Record<string, unknown> | null;
+  passwordGiven: boolean;
+  /** ISO time of the last run, null when it never ran; tests set it to simulate a run. */
+  lastRunTime: string | null;
+  /** The last run's exit code; 267011 (SCHED_S_TASK_HAS_NOT_RUN) before the first run. */
+  lastTaskResult: number;
+}
+
+export interface SimEventSource {
+  source: string;
+  logName: string;
+  registeredAt: string;
+}
+
+export interface SimEventLogEntry {
+  logName: string;
+  source: string;
+  eventId: number;
+  entryType: 'Error' | 'Information' | 'FailureAudit' | 'SuccessAudit' | 'Warning';
+  category: number;
+  message: string;
+  timeGenerated: string;
+}
+
 export interface SimState {
   version: 1;
   organization: SimOrganization;
@@ -94,6 +138,10 @@ export interface SimState {
   assignments: SimAssignment[];
   scopes: SimScope[];
   webServicesVirtualDirectories: SimWebServicesVirtualDirectory[];
+  machine?: SimMachine;
+  scheduledTasks?: SimScheduledTask[];
+  eventSources?: SimEventSource[];
+  eventLog?: SimEventLogEntry[];
 }
 
 export const STATE_FILE = 'state.json';

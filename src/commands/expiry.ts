@@ -1,0 +1,297 @@
+// imp expiry: when does the service account's password expire? A monitoring check (Nagios plugin
+// conventions: one status line on stdout, exit 0 OK / 1 WARNING / 2 CRITICAL / 3 UNKNOWN), read from AD
+// through the PowerShell session, or from EWS with --no-powershell.
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import { ImpError, UsageError, errorMessage } from '../errors';
+import { checkAccount } from '../exchange/names';
+import { interruption } from '../interrupt';
+import { now } from '../expiry/clock';
+import { readAccountFromDirectory } from '../expiry/directory';
+import { checkLogin, readExpiryFromEws, type LoginReport } from '../expiry/ews';
+import { writeExpiryEvent } from '../expiry/event-log';
+import {
+  DEFAULT_THRESHOLDS,
+  evaluateExpiry,
+  STATUS_EXIT_CODE,
+  summaryLine,
+  worstStatus,
+  type ExpirySource,
+  type ExpiryStatus,
+  type Finding,
+  type Thresholds,
+} from '../expiry/status';
+import type { Output } from '../output';
+import { act, CommandContext, type GlobalOptions } from './context';
+
+export interface ExpiryOptions {
+  account?: string;
+  warnDays?: string;
+  criticalDays?: string;
+  checkLogin?: boolean;
+  eventLog?: boolean;
+  /** false with --no-powershell. */
+  powershell?: boolean;
+  ewsUrl?: string;
+  username?: string;
+  ca?: string;
+  passwordStdin?: boolean;
+}
+
+/** The --json document. */
+export interface ExpiryReport {
+  status: ExpiryStatus;
+  account: string;
+  expiresAt: string | null;
+  daysLeft: number | null;
+  neverExpires: boolean;
+  mustChange: boolean;
+  enabled: boolean | null;
+  lockedOut: boolean | null;
+  passwordLastSet: string | null;
+  source: ExpirySource | null;
+  login?: LoginReport;
+  message: string;
+  fix: string[];
+  thresholds: Thresholds;
+  error?: Record<string, unknown>;
+}
+
+const MAX_DAYS = 3650;
+
+function dayCount(value: string | number | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value).trim();
+  if (!/^\d+$/.test(text) || Number(text) > MAX_DAYS) {
+    throw new UsageError(`${flag} "${value}" is not a whole number of days between 0 and ${MAX_DAYS}.`, `Pass e.g. ${flag} ${flag === '--warn-days' ? 14 : 3}.`);
+  }
+  return Number(text);
+}
+
+export function expiryThresholds(context: CommandContext, options: Pick<ExpiryOptions, 'warnDays' | 'criticalDays'>): Thresholds {
+  const warnDays = dayCount(options.warnDays ?? context.config.warnDays, '--warn-days') ?? DEFAULT_THRESHOLDS.warnDays;
+  const criticalDays = dayCount(options.criticalDays ?? context.config.criticalDays, '--critical-days') ?? DEFAULT_THRESHOLDS.criticalDays;
+  if (criticalDays > warnDays) {
+    throw new UsageError(
+      `--critical-days (${criticalDays}) is larger than --warn-days (${warnDays}).`,
+      'CRITICAL must be the nearer threshold: e.g. --warn-days 14 --critical-days 3.',
+    );
+  }
+  return { warnDays, criticalDays };
+}
+
+interface EwsSettings {
+  url: string;
+  username: string;
+  ca?: string;
+}
+
+async function ewsSettings(context: CommandContext, options: ExpiryOptions, account: string, why: string): Promise<EwsSettings> {
+  const url = context.setting('ewsUrl', options.ewsUrl);
+  if (!url) {
+    throw new UsageError(`${why} needs the EWS URL.`, 'Pass --ews-url https://<exchange server>/EWS/Exchange.asmx, or set ewsUrl in imp.config.json.');
+  }
+  const { assertOnPremisesUrl } = await import('../ews');
+  try {
+    assertOnPremisesUrl(url);
+  } catch (error) {
+    throw new UsageError(errorMessage(error), 'Pass the on-premises EWS URL with --ews-url, e.g. https://mail.contoso.com/EWS/Exchange.asmx.');
+  }
+  const { readCaFile } = await import('../credentials/login');
+  const caFile = context.setting('ca', options.ca);
+  const ca = readCaFile(caFile === undefined ? undefined : resolve(caFile));
+  return { url, username: context.setting('username', options.username) ?? account, ...(ca ? { ca } : {}) };
+}
+
+/** Everything but the verdict on the account is gathered before the first finding exists. */
+function emptyReport(account: string, thresholds: Thresholds): ExpiryReport {
+  return {
+    status: 'UNKNOWN',
+    account,
+    expiresAt: null,
+    daysLeft: null,
+    neverExpires: false,
+    mustChange: false,
+    enabled: null,
+    lockedOut: null,
+    passwordLastSet: null,
+    source: null,
+    message: '',
+    fix: [],
+    thresholds,
+  };
+}
+
+function conclude(report: ExpiryReport, findings: Finding[]): ExpiryReport {
+  report.status = worstStatus(...findings.map((f) => f.status));
+  report.message = summaryLine(report.status, report.account, findings);
+  report.fix = findings.flatMap((f) => (f.fix && f.status !== 'OK' ? [f.fix] : []));
+  return report;
+}
+
+/** Failing to ask is a monitoring answer too: UNKNOWN (3), never a WARNING or CRITICAL the account did not earn. */
+function failedReport(report: ExpiryReport, error: ImpError): ExpiryReport {
+  conclude(report, [{ status: 'UNKNOWN', text: `cannot check the password expiry: ${error.message}`, ...(error.suggestion ? { fix: error.suggestion } : {}) }]);
+  report.error = error.toJSON();
+  return report;
+}
+
+/** `--no-powershell` and the global `--powershell <path>` share the key "powershell": keep the global one a path. */
+function contextOf(command: Command): CommandContext {
+  const globals = command.optsWithGlobals<GlobalOptions & { powershell?: unknown }>();
+  if (typeof globals.powershell !== 'string') delete globals.powershell;
+  return new CommandContext(globals as GlobalOptions);
+}
+
+export function expiryCommand(): Command {
+  return new Command('expiry')
+    .description("check when the service account's password expires (Nagios exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)")
+    .option('--account <address>', "the service account's SMTP address")
+    .option('--warn-days <days>', `WARNING when the password expires within this many days (default ${DEFAULT_THRESHOLDS.warnDays})`)
+    .option('--critical-days <days>', `CRITICAL within this many days (default ${DEFAULT_THRESHOLDS.criticalDays})`)
+    .option('--check-login', 'also log in to EWS with the password imp stored ("imp credentials set"); a refusal is CRITICAL')
+    .option('--event-log', 'write the result to the Windows Application log, source "imp" (Windows PowerShell 5.1)')
+    .option('--no-powershell', 'ask EWS (GetPasswordExpirationDate) instead of Active Directory; logs in with the password')
+    .option('--ews-url <url>', 'EWS endpoint for --check-login and --no-powershell, e.g. https://mail.contoso.com/EWS/Exchange.asmx')
+    .option('--username <logon>', 'EWS logon name, UPN or DOMAIN\\user (default: the account)')
+    .option('--ca <file>', 'PEM file of the CA that issued the EWS server certificate')
+    .option('--password-stdin', 'read the service account password from the first line of stdin instead of the keychain')
+    .action(act(async (options: ExpiryOptions, command: Command) => {
+      const context = contextOf(command);
+      const thresholds = expiryThresholds(context, options);
+      const account = checkAccount(context.setting('account', options.account));
+      const usePowerShell = options.powershell !== false;
+      const needsEws = !usePowerShell || Boolean(options.checkLogin);
+      const ews = needsEws ? await ewsSettings(context, options, account, usePowerShell ? '--check-login' : '--no-powershell') : undefined;
+      const time = now();
+
+      const report = emptyReport(account, thresholds);
+      let sessionUsable = usePowerShell;
+      try {
+        if (usePowerShell) await checkThroughDirectory(context, report, { thresholds, time, ews, options });
+        else await checkThroughEws(report, { thresholds, time, ews: ews!, options });
+      } catch (error) {
+        // Ctrl-C and bugs are reported by src/cli.ts as for every command.
+        if (!(error instanceof ImpError) || interruption.interrupted) throw error;
+        failedReport(report, error);
+        // A session that could not start or connect would only fail again for the event log.
+        if (/^POWERSHELL_|^EXCHANGE_CONNECT/.test(error.code)) sessionUsable = false;
+      } finally {
+        const { closeAllEwsConnections } = await import('../ews');
+        closeAllEwsConnections();
+      }
+
+      if (options.eventLog) await logEvent(context, report, usePowerShell, sessionUsable);
+      print(context.output, report);
+      return STATUS_EXIT_CODE[report.status];
+    }));
+}
+
+interface CheckInput {
+  thresholds: Thresholds;
+  time: Date;
+  ews?: EwsSettings;
+  options: ExpiryOptions;
+}
+
+async function checkThroughDirectory(context: CommandContext, report: ExpiryReport, input: CheckInput): Promise<void> {
+  const { account } = report;
+  const lookup = await readAccountFromDirectory(context.exchange(), account);
+  report.source = lookup.source;
+  if (!lookup.found) {
+    conclude(report, [{
+      status: 'UNKNOWN',
+      text: `no Active Directory user has this address (not a mailbox address in Exchange, nor any user's mail or userPrincipalName)`,
+      fix: "Check the spelling; pass the service account's primary SMTP address with --account.",
+    }]);
+    return;
+  }
+  const { facts } = lookup;
+  const evaluation = evaluateExpiry(account, facts, input.thresholds, input.time);
+  Object.assign(report, {
+    expiresAt: evaluation.expiresAt,
+    daysLeft: evaluation.daysLeft,
+    neverExpires: evaluation.neverExpires,
+    mustChange: evaluation.mustChange,
+    enabled: facts.enabled,
+    lockedOut: facts.lockedOut,
+    passwordLastSet: facts.passwordLastSet,
+  });
+  const findings = [...evaluation.findings];
+  if (input.options.checkLogin) {
+    const { obtainPassword } = await import('../credentials/password');
+    const password = await obtainPassword(account, input.options.passwordStdin);
+    const expired = evaluation.expiresAt !== null && Date.parse(evaluation.expiresAt) <= input.time.getTime();
+    const { login, finding } = await checkLogin(
+      { ...input.ews!, password: password.password },
+      {
+        account,
+        passwordSource: password.source,
+        storedAt: password.storedAt,
+        passwordLastSet: facts.passwordLastSet,
+        passwordUnusable: evaluation.mustChange || expired,
+      },
+    );
+    report.login = login;
+    findings.push(finding);
+  }
+  conclude(report, findings);
+}
+
+async function checkThroughEws(report: ExpiryReport, input: CheckInput & { ews: EwsSettings }): Promise<void> {
+  const { account } = report;
+  const { obtainPassword } = await import('../credentials/password');
+  const password = await obtainPassword(account, input.options.passwordStdin);
+  report.source = 'ews';
+  const answer = await readExpiryFromEws({ ...input.ews, password: password.password }, account);
+  if (!answer.ok) {
+    report.lockedOut = answer.lockedOut;
+    conclude(report, [answer.finding]);
+    return;
+  }
+  const evaluation = evaluateExpiry(account, answer.facts, input.thresholds, input.time);
+  Object.assign(report, {
+    expiresAt: evaluation.expiresAt,
+    daysLeft: evaluation.daysLeft,
+    neverExpires: evaluation.neverExpires,
+    mustChange: evaluation.mustChange,
+    enabled: answer.facts.enabled,
+    lockedOut: answer.facts.lockedOut,
+  });
+  conclude(report, evaluation.findings);
+}
+
+/** Best effort: the event log never changes the exit status. */
+async function logEvent(context: CommandContext, report: ExpiryReport, usePowerShell: boolean, sessionUsable: boolean): Promise<void> {
+  const { output } = context;
+  if (!usePowerShell) {
+    output.warn('--event-log needs PowerShell (Write-EventLog); nothing was written with --no-powershell.');
+    return;
+  }
+  if (!sessionUsable) {
+    output.warn('the result was not written to the event log: the PowerShell session is not usable.');
+    return;
+  }
+  const text = [report.message, ...report.fix.map((f) => `Fix: ${f}`)].join('\r\n');
+  try {
+    const result = await writeExpiryEvent(context.exchange(), report.status, text);
+    if (!result.available) {
+      output.warn('the Windows event log is not available in this PowerShell (no Write-EventLog: it comes with Windows PowerShell 5.1 on Windows); the result was not logged.');
+    } else if (result.sourceCreated) {
+      output.debug('registered the event source "imp" in the Application log.');
+    }
+  } catch (error) {
+    output.warn(
+      `the result was not written to the event log: ${errorMessage(error)}. Register the source once as an administrator ` +
+        '("imp schedule install" does, or New-EventLog -LogName Application -Source imp).',
+    );
+  }
+}
+
+function print(output: Output, report: ExpiryReport): void {
+  output.document(report);
+  output.line(report.message);
+  if (report.status !== 'OK' && !output.json && !output.quiet) {
+    for (const fix of report.fix) process.stderr.write(`  fix: ${fix}\n`);
+  }
+}

@@ -1,0 +1,245 @@
+// imp schedule install|show|remove: run "imp expiry --check-login" every day, with the same Node and imp script.
+// Windows: a Task Scheduler task (through the PowerShell session); elsewhere: a systemd user timer, or a
+// crontab line to paste. --scheduler picks one explicitly.
+import { Command, Option } from 'commander';
+import type { ReadStream } from 'node:tty';
+import { ExitCode, UsageError, errorMessage } from '../errors';
+import { checkAccount } from '../exchange/names';
+import type { Output } from '../output';
+import { cronLine } from '../schedule/cron';
+import {
+  currentUser,
+  defaultScheduler,
+  expiryJob,
+  parseTimeOfDay,
+  sameUser,
+  SCHEDULERS,
+  windowsCommandLine,
+  type ExpiryJob,
+  type Scheduler,
+} from '../schedule/job';
+import { installSystemd, removeSystemd, showSystemd, systemdUnits } from '../schedule/systemd';
+import { describeTaskResult, installTask, removeTask, showTask, TASK_PATH, taskAction, triggerTime, type ScheduledTask } from '../schedule/task';
+import { act, CommandContext } from './context';
+
+interface ScheduleOptions {
+  account?: string;
+  scheduler?: Scheduler;
+  at?: string;
+  runAs?: string;
+  print?: boolean;
+  passwordStdin?: boolean;
+}
+
+const WHY_PASSWORD =
+  'The task runs as {user} with logon type Password. imp reads the service account password from Windows Credential Manager, ' +
+  'which is per user and protected by DPAPI: only a task that logs on as the user who stored it can read it (an S4U task cannot). ' +
+  "For that logon Task Scheduler needs {user}'s Windows password; it goes to Task Scheduler only, and imp keeps no copy.";
+
+function withTarget(command: Command): Command {
+  return command
+    .option('--account <address>', "the service account's SMTP address")
+    .addOption(new Option('--scheduler <kind>', 'task (Windows Task Scheduler), systemd (user timer) or cron (default: task on Windows, systemd elsewhere)').choices(SCHEDULERS));
+}
+
+interface Target {
+  context: CommandContext;
+  scheduler: Scheduler;
+  job: ExpiryJob;
+}
+
+function target(command: Command, options: ScheduleOptions, extra: string[] = []): Target {
+  const context = CommandContext.of(command);
+  const account = checkAccount(context.setting('account', options.account));
+  const scheduler = options.scheduler ?? defaultScheduler();
+  const job = expiryJob({ account, at: parseTimeOfDay(options.at ?? '07:00'), scheduler, globals: context.globals, extra });
+  return { context, scheduler, job };
+}
+
+export function scheduleCommand(): Command {
+  const schedule = new Command('schedule').description(
+    'check the password expiry every day: a Task Scheduler task on Windows, a systemd user timer (or a crontab line) elsewhere',
+  );
+  schedule.addCommand(
+    withTarget(new Command('install'))
+      .description('install (or replace) the daily "imp expiry --check-login" run; extra expiry options go after "--"')
+      .option('--at <HH:mm>', 'time of day, local time', '07:00')
+      .option('--run-as <user>', 'Task Scheduler: the Windows user the task runs as, who must own the keychain credential (default: you)')
+      .option('--password-stdin', "Task Scheduler: read the run-as user's Windows password from stdin instead of asking")
+      .option('--print', 'show what would be installed, install nothing')
+      .argument('[expiry-options...]', 'more "imp expiry" options, after "--", e.g. -- --warn-days 21 --ews-url https://mail.contoso.com/EWS/Exchange.asmx')
+      .action(act(async (extra: string[], options: ScheduleOptions, command: Command) => install(target(command, options, extra), options))),
+  );
+  schedule.addCommand(
+    withTarget(new Command('show'))
+      .description('show the installed daily check, its last run and its last result')
+      .action(act(async (options: ScheduleOptions, command: Command) => show(target(command, options)))),
+  );
+  schedule.addCommand(
+    withTarget(new Command('remove'))
+      .description('remove the daily check')
+      .action(act(async (options: ScheduleOptions, command: Command) => remove(target(command, options)))),
+  );
+  return schedule;
+}
+
+async function install({ context, scheduler, job }: Target, options: ScheduleOptions): Promise<ExitCode> {
+  const { output } = context;
+  const runAs = options.runAs ?? currentUser();
+  if (scheduler !== 'task' && (options.runAs || options.passwordStdin)) {
+    throw new UsageError('--run-as and --password-stdin are for --scheduler task.', `A ${scheduler} job runs as the user who installs it: run "imp schedule install" as that user.`);
+  }
+  if (options.print || scheduler === 'cron') return printPlan(output, scheduler, job, runAs);
+
+  await warnWithoutCredential(output, job.account, scheduler === 'task' ? runAs : currentUser());
+  if (scheduler === 'systemd') {
+    const installed = installSystemd(job);
+    output.document({ scheduler, operation: 'install', name: job.name, ...installed });
+    output.line(`Wrote ${installed.files.join(' and ')}.`);
+    if (installed.enabled) {
+      output.line(`Enabled ${job.name}.timer: "imp expiry" for ${job.account} runs daily at ${job.at.text}; its status line goes to the journal (journalctl --user -u ${job.name}).`);
+    } else {
+      output.warn(`systemctl --user is not available here (${installed.reason}); the timer is not active yet.`);
+      output.line(`In a login session of this user, run:\n  ${installed.commands.join('\n  ')}`);
+      output.line('For runs without a login session: loginctl enable-linger <user> (the keyring must then be unlocked for imp to read the password).');
+    }
+    return ExitCode.OK;
+  }
+
+  const password = await taskUserPassword(output, runAs, Boolean(options.passwordStdin));
+  const result = await installTask(context.exchange(), job, runAs, password);
+  output.document({ scheduler, ...result });
+  const task = result.task!;
+  output.line(`${result.existed ? 'Replaced' : 'Registered'} task ${task.taskPath}${task.taskName}: daily at ${job.at.text}, as ${task.userId} (logon type ${task.logonType}).`);
+  output.line(`  runs: ${quoteExecutable(task.actions[0]?.execute ?? job.node)} ${task.actions[0]?.arguments ?? ''}`);
+  if (result.eventSource === 'registered') output.line('Registered the event source "imp" in the Application log.');
+  if (result.eventSource === 'unavailable') output.warn('New-EventLog is not available in this PowerShell: the scheduled runs cannot register the event source "imp" themselves unless they run elevated.');
+  output.line(`Results: Application log, source "imp" (event 1000 OK, 1001 WARNING, 1002 CRITICAL, 1003 UNKNOWN); "imp schedule show --account ${job.account}" shows the last run.`);
+  return ExitCode.OK;
+}
+
+async function show({ context, scheduler, job }: Target): Promise<ExitCode> {
+  const { output } = context;
+  if (scheduler === 'cron') {
+    output.document({ scheduler, operation: 'show', name: job.name, line: cronLine(job) });
+    output.line(`imp does not edit crontabs: look for "${job.name}" in "crontab -l". The line imp would add:\n${cronLine(job)}`);
+    return ExitCode.OK;
+  }
+  if (scheduler === 'systemd') {
+    const shown = showSystemd(job);
+    output.document({ scheduler, operation: 'show', name: job.name, ...shown });
+    if (!shown.installed) return notInstalled(output, job, `${shown.dir}/${job.name}.timer`);
+    output.line(`${job.name}.timer (${shown.dir}): ${shown.onCalendar ?? '?'}`);
+    output.line(`  runs: ${shown.execStart ?? '?'}`);
+    const p = shown.properties;
+    if (p) {
+      output.line(`  timer: ${p.ActiveState ?? '?'}; last run ${p.LastTriggerUSec || 'never'}; next ${p.NextElapseUSecRealtime || '?'}`);
+      output.line(`  last result: ${p.Result ?? '?'} (exit status ${p.ExecMainStatus ?? '?'}: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)`);
+    } else {
+      output.line('  (systemctl --user is not available here: no run information)');
+    }
+    return ExitCode.OK;
+  }
+  const result = await showTask(context.exchange(), job);
+  output.document({ scheduler, ...result });
+  if (!result.task) return notInstalled(output, job, `${TASK_PATH}${job.name}`);
+  printTask(output, result.task);
+  return ExitCode.OK;
+}
+
+async function remove({ context, scheduler, job }: Target): Promise<ExitCode> {
+  const { output } = context;
+  if (scheduler === 'cron') {
+    output.document({ scheduler, operation: 'remove', name: job.name });
+    output.line(`imp does not edit crontabs: remove the "${job.name}" line with "crontab -e".`);
+    return ExitCode.OK;
+  }
+  if (scheduler === 'systemd') {
+    const removed = removeSystemd(job);
+    output.document({ scheduler, operation: 'remove', name: job.name, ...removed });
+    output.line(removed.removed.length ? `Removed ${removed.removed.join(' and ')}${removed.disabled ? ' (timer stopped)' : ''}.` : `No ${job.name} timer is installed; nothing to remove.`);
+    return ExitCode.OK;
+  }
+  const result = await removeTask(context.exchange(), job);
+  output.document({ scheduler, ...result });
+  output.line(result.existed ? `Removed task ${TASK_PATH}${job.name}.` : `No task ${TASK_PATH}${job.name} exists; nothing to remove.`);
+  return ExitCode.OK;
+}
+
+function notInstalled(output: Output, job: ExpiryJob, where: string): ExitCode {
+  output.line(`No daily expiry check is installed for ${job.account} (${where}).`);
+  output.line(`  Install one with: imp schedule install --account ${job.account}`);
+  return ExitCode.CRITICAL;
+}
+
+function printTask(output: Output, task: ScheduledTask): void {
+  const trigger = task.triggers[0];
+  const action = task.actions[0];
+  output.line(`Task ${task.taskPath}${task.taskName} (${task.state})`);
+  output.line(`  when     : ${trigger ? `${trigger.type.toLowerCase()} at ${triggerTime(trigger.startBoundary)}${trigger.enabled ? '' : ' (trigger disabled)'}` : 'no trigger'}`);
+  output.line(`  runs as  : ${task.userId} (logon type ${task.logonType})`);
+  if (action) output.line(`  command  : ${quoteExecutable(action.execute)} ${action.arguments}`);
+  output.line(`  last run : ${task.lastRunTime ?? 'never'}, result ${describeTaskResult(task.lastTaskResult)}`);
+  output.line(`  next run : ${task.nextRunTime ?? 'not scheduled'}`);
+}
+
+function quoteExecutable(path: string): string {
+  return windowsCommandLine([path]);
+}
+
+function printPlan(output: Output, scheduler: Scheduler, job: ExpiryJob, runAs: string): ExitCode {
+  if (scheduler === 'cron') {
+    const line = cronLine(job);
+    output.document({ scheduler, operation: 'print', name: job.name, line });
+    output.line(line);
+    if (!output.json) process.stderr.write('Add it with "crontab -e". The keyring must be unlocked when it runs (a logged-in session, or pam_gnome_keyring) for imp to read the password.\n');
+    return ExitCode.OK;
+  }
+  if (scheduler === 'systemd') {
+    const units = systemdUnits(job);
+    output.document({ scheduler, operation: 'print', name: job.name, ...units });
+    output.line(`# ${units.serviceName}\n${units.service}\n# ${units.timerName}\n${units.timer}`);
+    return ExitCode.OK;
+  }
+  const action = taskAction(job);
+  output.document({ scheduler, operation: 'print', taskName: job.name, taskPath: TASK_PATH, at: job.at.text, user: runAs, logonType: 'Password', ...action });
+  output.line(`Task ${TASK_PATH}${job.name}: daily at ${job.at.text}, as ${runAs} (logon type Password)`);
+  output.line(`  execute  : ${action.execute}`);
+  output.line(`  argument : ${action.argument}`);
+  output.line(`  in       : ${action.workingDirectory}`);
+  return ExitCode.OK;
+}
+
+/** The run-as user's Windows password: --password-stdin, else a hidden prompt on a terminal. */
+async function taskUserPassword(output: Output, user: string, fromStdin: boolean): Promise<string> {
+  const why = WHY_PASSWORD.replace(/\{user\}/g, user);
+  if (fromStdin) {
+    output.debug(why);
+    const { readPasswordFromStdin } = await import('../credentials/password');
+    return readPasswordFromStdin();
+  }
+  if (!process.stdin.isTTY || !process.stderr.isTTY) {
+    throw new UsageError(`Registering the task needs the Windows password of ${user}. ${why}`, 'Run it in a terminal to be asked, or pipe the password in with --password-stdin.');
+  }
+  process.stderr.write(`${why}\n`);
+  const { askHidden } = await import('../credentials/prompt');
+  const password = await askHidden(`Windows password of ${user} (not shown): `, { input: process.stdin as ReadStream, output: process.stderr });
+  if (!password) throw new UsageError('The password is empty; no task was registered.', `Type the Windows password of ${user}.`);
+  return password;
+}
+
+/** A scheduled check without a stored credential fails every day: say so now (only the run-as user's own keychain can be read). */
+async function warnWithoutCredential(output: Output, account: string, runAs: string): Promise<void> {
+  if (!sameUser(runAs, currentUser())) {
+    output.warn(`the check runs as ${runAs}: that user must store the service account password ("imp credentials set --account ${account}" run as ${runAs}).`);
+    return;
+  }
+  try {
+    const { readCredential } = await import('../credentials/keychain');
+    if (!(await readCredential(account))) {
+      output.warn(`no password for ${account} is in your keychain yet, so --check-login will fail: run "imp credentials set --account ${account}".`);
+    }
+  } catch (error) {
+    output.warn(`could not look into the keychain (${errorMessage(error)}); the scheduled --check-login needs "imp credentials set --account ${account}" to have been run as this user.`);
+  }
+}

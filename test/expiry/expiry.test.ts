@@ -1,0 +1,322 @@
+// imp expiry end to end: the built CLI, real pwsh, templates/expiry.ps1 against the simulated AD (Get-ADUser,
+// and [adsisearcher] where the simulated machine has no ActiveDirectory module), the simulated EWS endpoint
+// for --check-login and --no-powershell, and the real Secret Service (scripts/with-keyring).
+import { strict as assert } from 'node:assert';
+import { storeCredential } from '../../src/credentials/keychain';
+import { applyPasswordExpiry } from '../../src/sim/organization';
+import { hashPassword, writeState, type SimState, type SimUser } from '../../src/sim/state';
+import { clearKeychain, requireTestKeyring } from '../credentials/support';
+import { runImp, shellLab, SimProcess, type ImpRun, type Lab, type RunOptions } from '../helpers/imp';
+
+const DAY = 86_400_000;
+const SERVICE = 'svc-booking@contoso.com';
+
+/** Runs CLI invocations a few at a time: each starts its own pwsh, and the machine is shared. */
+async function inBatches<T>(jobs: (() => Promise<T>)[], size = 5): Promise<T[]> {
+  const results: T[] = [];
+  for (let i = 0; i < jobs.length; i += size) results.push(...(await Promise.all(jobs.slice(i, i + size).map((job) => job()))));
+  return results;
+}
+
+function changeUsers(lab: Lab, change: (user: (sam: string) => SimUser, state: SimState) => void): void {
+  const state = lab.state();
+  change((sam) => state.users.find((u) => u.samAccountName === sam)!, state);
+  writeState(lab.settings.stateDir, state);
+}
+
+interface Case {
+  what: string;
+  account: string;
+  code: number;
+  status: string;
+  expect?: (document: Record<string, unknown>) => void;
+  extra?: string[];
+  options?: RunOptions;
+}
+
+// One user per situation, all seeded relative to one pinned "now" (IMP_NOW) so that no test straddles midnight.
+const seeded = new Date();
+const pinned: RunOptions = { env: { IMP_NOW: seeded.toISOString() } };
+
+function seedSituations(lab: Lab, machine?: SimState['machine']): void {
+  changeUsers(lab, (user, state) => {
+    applyPasswordExpiry(user('svc-booking'), 20 * DAY, seeded);
+    applyPasswordExpiry(user('user1'), 10 * DAY, seeded);
+    applyPasswordExpiry(user('user2'), 2 * DAY, seeded);
+    applyPasswordExpiry(user('user3'), 'expired', seeded);
+    applyPasswordExpiry(user('user4'), 'never', seeded);
+    applyPasswordExpiry(user('user5'), 'must-change', seeded);
+    applyPasswordExpiry(user('user6'), 20 * DAY, seeded);
+    user('user6').enabled = false;
+    applyPasswordExpiry(user('user7'), 20 * DAY, seeded);
+    user('user7').lockedOut = true;
+    // Expires 2026-04-07T22:30Z, ten UTC days after the night Europe switches to summer time.
+    user('user8').passwordLastSet = new Date(Date.parse('2026-04-07T22:30:00Z') - 42 * DAY).toISOString();
+    if (machine) state.machine = machine;
+  });
+}
+
+const utcDay = (offsetDays: number) => new Date(seeded.getTime() + offsetDays * DAY).toISOString().slice(0, 10);
+
+const CASES: Record<string, Case> = {
+  in20: {
+    what: 'expires in 20 days → OK (0)', account: SERVICE, code: 0, status: 'OK',
+    expect: (d) => {
+      assert.equal(d.daysLeft, 20);
+      assert.equal(d.message, `OK - ${SERVICE} password expires in 20 days (${utcDay(20)})`);
+      assert.equal(d.enabled, true);
+      assert.equal(d.lockedOut, false);
+      assert.equal(d.neverExpires, false);
+      assert.equal(Date.parse(d.expiresAt as string), seeded.getTime() + 20 * DAY);
+      assert.equal(Date.parse(d.passwordLastSet as string), seeded.getTime() + 20 * DAY - 42 * DAY);
+    },
+  },
+  in10: {
+    what: 'expires in 10 days → WARNING (1)', account: 'user1@contoso.com', code: 1, status: 'WARNING', extra: ['--event-log'],
+    expect: (d) => assert.equal(d.daysLeft, 10),
+  },
+  in2: { what: 'expires in 2 days → CRITICAL (2)', account: 'user2@contoso.com', code: 2, status: 'CRITICAL', expect: (d) => assert.equal(d.daysLeft, 2) },
+  expired: {
+    what: 'expired 3 days ago → CRITICAL (2), reported as expired', account: 'user3@contoso.com', code: 2, status: 'CRITICAL',
+    expect: (d) => {
+      assert.equal(d.daysLeft, -3);
+      assert.match(d.message as string, /password expired 3 days ago/);
+      assert.ok(Date.parse(d.expiresAt as string) < seeded.getTime());
+    },
+  },
+  never: {
+    what: 'never expires → OK (0)', account: 'user4@contoso.com', code: 0, status: 'OK',
+    expect: (d) => {
+      assert.equal(d.neverExpires, true);
+      assert.equal(d.expiresAt, null);
+      assert.match(d.message as string, /password never expires/);
+    },
+  },
+  mustChange: {
+    what: 'must change at next logon → CRITICAL (2)', account: 'user5@contoso.com', code: 2, status: 'CRITICAL',
+    expect: (d) => {
+      assert.equal(d.mustChange, true);
+      assert.equal(d.passwordLastSet, null);
+      assert.match(d.message as string, /must be changed at next logon/);
+    },
+  },
+  disabled: {
+    what: 'disabled → CRITICAL (2)', account: 'user6@contoso.com', code: 2, status: 'CRITICAL',
+    expect: (d) => {
+      assert.equal(d.enabled, false);
+      assert.match(d.message as string, /account is disabled in Active Directory; password expires in 20 days/);
+    },
+  },
+  locked: {
+    what: 'locked out → CRITICAL (2)', account: 'user7@contoso.com', code: 2, status: 'CRITICAL',
+    expect: (d) => {
+      assert.equal(d.lockedOut, true);
+      assert.match((d.fix as string[]).join(' '), /Unlock-ADAccount -Identity user7/);
+    },
+  },
+  unknown: {
+    what: 'unknown account → UNKNOWN (3)', account: 'nobody@contoso.com', code: 3, status: 'UNKNOWN',
+    expect: (d) => assert.match(d.message as string, /^UNKNOWN - nobody@contoso.com no Active Directory user has this address/),
+  },
+  noMailbox: {
+    what: 'an AD user without a mailbox, found by userPrincipalName → OK (0)', account: 'svc-nomailbox@contoso.com', code: 0, status: 'OK',
+    expect: (d) => assert.equal(d.enabled, true),
+  },
+};
+
+async function runCase(lab: Lab, c: Case): Promise<ImpRun> {
+  return runImp([...lab.moduleArgs, '--json', 'expiry', '--account', c.account, ...(c.extra ?? [])], { ...pinned, ...c.options });
+}
+
+describe('imp expiry (Active Directory through PowerShell)', function () {
+  this.timeout(300_000);
+
+  describe('with the ActiveDirectory module (Get-ADUser)', () => {
+    let lab: Lab;
+    const runs = new Map<string, ImpRun>();
+    let human: ImpRun;
+    let dst: ImpRun;
+    let badThresholds: ImpRun[];
+    const names = ['in20', 'in10', 'in2', 'expired', 'never', 'mustChange', 'disabled', 'locked', 'unknown'];
+
+    before(async () => {
+      lab = shellLab({ users: 8 });
+      seedSituations(lab);
+      const results = await inBatches([
+        ...names.map((name) => () => runCase(lab, CASES[name]!)),
+        () => lab.imp(['expiry', '--account', 'user3@contoso.com'], pinned),
+        // Berlin time, pinned to the last evening of winter time: counting must not care.
+        () => runImp([...lab.moduleArgs, '--json', 'expiry', '--account', 'user8@contoso.com'], { env: { TZ: 'Europe/Berlin', IMP_NOW: '2026-03-28T22:30:00Z' } }),
+        () => runImp(['expiry', '--account', SERVICE, '--warn-days', '5', '--critical-days', '7']),
+        () => runImp(['expiry', '--account', SERVICE, '--warn-days', 'two']),
+        () => runImp(['expiry', '--account', SERVICE, '--critical-days', '-1']),
+      ]);
+      names.forEach((name, i) => runs.set(name, results[i]!));
+      [human, dst, ...badThresholds] = results.slice(names.length);
+    });
+    after(() => lab.remove());
+
+    for (const name of names) {
+      it(CASES[name]!.what, () => {
+        const run = runs.get(name)!;
+        assert.equal(run.code, CASES[name]!.code, run.stderr);
+        const document = JSON.parse(run.stdout);
+        assert.equal(document.status, CASES[name]!.status);
+        assert.equal(document.account, CASES[name]!.account);
+        assert.equal(document.source, 'Get-ADUser');
+        CASES[name]!.expect?.(document);
+      });
+    }
+
+    it('read AD with Get-ADUser (asking for msDS-UserPasswordExpiryTimeComputed), never over LDAP', () => {
+      const calls = lab.calls();
+      const adUser = calls.filter((c) => c.cmdlet === 'Get-ADUser');
+      assert.ok(adUser.length >= names.length - 1);
+      assert.ok(adUser.every((c) => (c.parameters.Properties as string[]).includes('msDS-UserPasswordExpiryTimeComputed')));
+      assert.ok(!calls.some((c) => c.cmdlet.startsWith('DirectorySearcher')));
+    });
+
+    it('prints one Nagios line on stdout and the fix on stderr', () => {
+      assert.equal(human.code, 2);
+      assert.equal(human.stdout, `CRITICAL - user3@contoso.com password expired 3 days ago (${utcDay(-3)})\n`);
+      assert.match(human.stderr, /fix: Set a new password in AD \(Set-ADAccountPassword -Identity user3 -Reset\).*imp credentials set --account user3@contoso.com/);
+    });
+
+    it('--event-log writes the result to the Application log under the source "imp" (registering it)', () => {
+      const state = lab.state();
+      assert.deepEqual(state.eventSources?.map((s) => [s.source, s.logName]), [['imp', 'Application']]);
+      const entries = state.eventLog ?? [];
+      assert.equal(entries.length, 1);
+      assert.deepEqual([entries[0]!.source, entries[0]!.logName, entries[0]!.eventId, entries[0]!.entryType], ['imp', 'Application', 1001, 'Warning']);
+      assert.match(entries[0]!.message, /^WARNING - user1@contoso.com password expires in 10 days/);
+    });
+
+    it('counts days left in UTC across the switch to summer time (TZ=Europe/Berlin)', () => {
+      assert.equal(dst.code, 1, dst.stderr);
+      const document = JSON.parse(dst.stdout);
+      assert.equal(document.daysLeft, 10);
+      assert.equal(document.status, 'WARNING');
+      assert.equal(document.expiresAt, '2026-04-07T22:30:00.000Z');
+      assert.equal(document.passwordLastSet, '2026-02-24T22:30:00.000Z');
+      assert.equal(document.message, 'WARNING - user8@contoso.com password expires in 10 days (2026-04-07)');
+    });
+
+    it('refuses bad thresholds with exit 3 before asking anything', () => {
+      const [inverted, word, negative] = badThresholds;
+      assert.equal(inverted!.code, 3);
+      assert.match(inverted!.stderr, /--critical-days \(7\) is larger than --warn-days \(5\)/);
+      assert.equal(word!.code, 3);
+      assert.match(word!.stderr, /--warn-days "two" is not a whole number of days/);
+      assert.equal(negative!.code, 3);
+      assert.match(negative!.stderr, /--critical-days "-1" is not a whole number of days/);
+    });
+  });
+
+  describe('without the ActiveDirectory module ([adsisearcher] LDAP query)', () => {
+    let lab: Lab;
+    const runs = new Map<string, ImpRun>();
+    const names = ['in20', 'in10', 'never', 'mustChange', 'disabled', 'locked', 'unknown', 'noMailbox'];
+
+    before(async () => {
+      lab = shellLab({ users: 8 });
+      // Like an Exchange server without RSAT, under PowerShell 7: no Get-ADUser, no event log cmdlets.
+      seedSituations(lab, { activeDirectoryModule: false, eventLogCmdlets: false });
+      const results = await inBatches(names.map((name) => () => runCase(lab, CASES[name]!)));
+      names.forEach((name, i) => runs.set(name, results[i]!));
+    });
+    after(() => lab.remove());
+
+    for (const name of names) {
+      it(CASES[name]!.what, () => {
+        const run = runs.get(name)!;
+        assert.equal(run.code, CASES[name]!.code, run.stderr);
+        const document = JSON.parse(run.stdout);
+        assert.equal(document.status, CASES[name]!.status);
+        assert.equal(document.source, 'adsisearcher');
+        CASES[name]!.expect?.(document);
+      });
+    }
+
+    it('queried LDAP with the constructed attribute in PropertiesToLoad, and never called Get-ADUser', () => {
+      const calls = lab.calls();
+      assert.ok(!calls.some((c) => c.cmdlet === 'Get-ADUser'));
+      const searches = calls.filter((c) => c.cmdlet === 'DirectorySearcher.FindOne');
+      assert.equal(searches.length, names.length);
+      for (const search of searches) {
+        assert.ok((search.parameters.PropertiesToLoad as string[]).includes('msDS-UserPasswordExpiryTimeComputed'));
+        assert.match(search.parameters.Filter as string, /^\(&\(objectCategory=person\)\(objectClass=user\)/);
+      }
+      // A mailbox address resolves through Exchange to the DN; an address with no mailbox is searched by mail/UPN.
+      assert.ok(searches.some((c) => (c.parameters.Filter as string).includes('(distinguishedName=CN=Booking Service,OU=Users,OU=Contoso,DC=contoso,DC=com)')));
+      assert.ok(searches.some((c) => (c.parameters.Filter as string).includes('(userPrincipalName=svc-nomailbox@contoso.com)')));
+    });
+
+    it('--event-log where PowerShell has no Write-EventLog: says so, keeps the exit status', () => {
+      const run = runs.get('in10')!;
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /warning: the Windows event log is not available in this PowerShell/);
+      assert.equal(lab.state().eventLog, undefined);
+    });
+  });
+});
+
+describe('imp expiry --check-login and --no-powershell (EWS)', function () {
+  this.timeout(300_000);
+  let sim: SimProcess;
+  let lab: Lab;
+  let ews: string[];
+
+  before(async () => {
+    requireTestKeyring();
+    sim = await SimProcess.start(['--rooms', '1', '--users', '1', '--password-expiry', '20d']);
+    lab = sim.lab;
+    ews = ['--ews-url', lab.settings.ewsUrl!, '--ca', lab.settings.caFile!];
+  });
+  after(async () => {
+    await sim?.stop();
+    await clearKeychain();
+  });
+
+  const service = (change: (user: SimUser) => void) => changeUsers(lab, (user) => change(user('svc-booking')));
+
+  it('logs in with the stored password; a password changed in AD since it was stored → CRITICAL (2) saying they differ', async () => {
+    await storeCredential(SERVICE, lab.settings.password, new Date(Date.now() - 10 * DAY));
+    const [viaEws, login] = await Promise.all([
+      runImp(['--json', 'expiry', '--account', SERVICE, '--no-powershell', ...ews]),
+      runImp([...lab.moduleArgs, '--json', 'expiry', '--account', SERVICE, '--check-login', ...ews]),
+    ]);
+    assert.equal(viaEws.code, 0, viaEws.stderr);
+    const fromEws = JSON.parse(viaEws.stdout);
+    assert.equal(fromEws.source, 'ews');
+    assert.equal(fromEws.daysLeft, 20);
+    assert.equal(login.code, 0, login.stderr);
+    const loggedIn = JSON.parse(login.stdout);
+    assert.equal(loggedIn.login.ok, true);
+    assert.equal(loggedIn.login.passwordSource, 'keychain');
+    assert.match(loggedIn.message, /password expires in 20 days.*; EWS login with the stored password works$/);
+
+    // Someone reset the password in AD yesterday; imp's copy is ten days old.
+    service((user) => {
+      user.passwordHash = hashPassword('Changed-in-AD-1');
+      user.passwordLastSet = new Date(Date.now() - DAY).toISOString();
+    });
+    const mismatch = await lab.imp(['expiry', '--account', SERVICE, '--check-login', ...ews]);
+    assert.equal(mismatch.code, 2, mismatch.stderr);
+    assert.match(mismatch.stdout, /^CRITICAL - svc-booking@contoso.com password expires in 41 days .*EWS refused the stored password: the password in AD and the stored one differ/);
+    assert.match(mismatch.stderr, /fix: Store the current password for imp: imp credentials set --account svc-booking@contoso.com/);
+  });
+
+  it('--no-powershell: EWS refuses an expired password (401) → CRITICAL (2), "password may have expired"', async () => {
+    service((user) => {
+      user.passwordHash = hashPassword(lab.settings.password);
+      user.passwordLastSet = new Date(Date.now() - 45 * DAY).toISOString();
+    });
+    await storeCredential(SERVICE, lab.settings.password);
+    const run = await runImp(['--json', 'expiry', '--account', SERVICE, '--no-powershell', ...ews]);
+    assert.equal(run.code, 2, run.stderr);
+    const document = JSON.parse(run.stdout);
+    assert.equal(document.status, 'CRITICAL');
+    assert.equal(document.source, 'ews');
+    assert.match(document.message, /EWS refused the login \(HTTP 401\): the password may have expired or must be changed at next logon/);
+  });
+});
