@@ -49,6 +49,11 @@ function ConvertTo-ImpScheduledTask($Task, $Info) {
 
 function Get-ImpSealedSecret {
     # Decrypted only here, and the key is destroyed: the same password cannot be unsealed twice.
+    if (-not $ImpSecretKey -and -not $Parameters.sealedSecret) {
+        # Run by hand (imp script schedule): ask the admin, hidden, as Get-Credential would.
+        $secure = Read-Host -AsSecureString -Prompt ('Windows password of ' + [string]$Parameters.user + ' (the task logs on as this user to read its Credential Manager)')
+        return [System.Net.NetworkCredential]::new('', $secure).Password
+    }
     if (-not $ImpSecretKey -or -not $Parameters.sealedSecret) { throw "imp did not hand over the task user's password." }
     $bytes = New-Object System.Collections.Generic.List[byte]
     foreach ($block in ([string]$Parameters.sealedSecret).Split([char]',')) {

@@ -22,7 +22,7 @@ import {
   type Thresholds,
 } from '../expiry/status';
 import type { Output } from '../output';
-import { act, CommandContext, type GlobalOptions } from './context';
+import { act, CommandContext } from './context';
 
 export interface ExpiryOptions {
   account?: string;
@@ -137,12 +137,6 @@ function failedReport(report: ExpiryReport, error: ImpError): ExpiryReport {
 }
 
 /** `--no-powershell` and the global `--powershell <path>` share the key "powershell": keep the global one a path. */
-function contextOf(command: Command): CommandContext {
-  const globals = command.optsWithGlobals<GlobalOptions & { powershell?: unknown }>();
-  if (typeof globals.powershell !== 'string') delete globals.powershell;
-  return new CommandContext(globals as GlobalOptions);
-}
-
 export function expiryCommand(): Command {
   return new Command('expiry')
     .description("check when the service account's password expires (Nagios exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)")
@@ -157,7 +151,7 @@ export function expiryCommand(): Command {
     .option('--ca <file>', 'PEM file of the CA that issued the EWS server certificate')
     .option('--password-stdin', 'read the service account password from the first line of stdin instead of the keychain')
     .action(act(async (options: ExpiryOptions, command: Command) => {
-      const context = contextOf(command);
+      const context = CommandContext.of(command);
       const thresholds = expiryThresholds(context, options);
       const account = checkAccount(context.setting('account', options.account));
       const usePowerShell = options.powershell !== false;

@@ -22,7 +22,7 @@ import { installSystemd, removeSystemd, showSystemd, systemdUnits } from '../sch
 import { describeTaskResult, installTask, removeTask, showTask, TASK_PATH, taskAction, triggerTime, type ScheduledTask } from '../schedule/task';
 import { act, CommandContext } from './context';
 
-interface ScheduleOptions {
+export interface ScheduleOptions {
   account?: string;
   scheduler?: Scheduler;
   at?: string;
@@ -36,19 +36,19 @@ const WHY_PASSWORD =
   'which is per user and protected by DPAPI: only a task that logs on as the user who stored it can read it (an S4U task cannot). ' +
   "For that logon Task Scheduler needs {user}'s Windows password; it goes to Task Scheduler only, and imp keeps no copy.";
 
-function withTarget(command: Command): Command {
+export function withTarget(command: Command): Command {
   return command
     .option('--account <address>', "the service account's SMTP address")
     .addOption(new Option('--scheduler <kind>', 'task (Windows Task Scheduler), systemd (user timer) or cron (default: task on Windows, systemd elsewhere)').choices(SCHEDULERS));
 }
 
-interface Target {
+export interface Target {
   context: CommandContext;
   scheduler: Scheduler;
   job: ExpiryJob;
 }
 
-function target(command: Command, options: ScheduleOptions, extra: string[] = []): Target {
+export function target(command: Command, options: ScheduleOptions, extra: string[] = []): Target {
   const context = CommandContext.of(command);
   const account = checkAccount(context.setting('account', options.account));
   const scheduler = options.scheduler ?? defaultScheduler();

@@ -7,6 +7,10 @@ import { addGrantOptions, grantParameters, type GrantOptions } from './grant';
 import { addRevokeOptions, revokeParameters, type RevokeOptions } from './revoke';
 import { act, CommandContext } from './context';
 import { addVerifyTargetOptions, verifyShellParameters, type VerifyTargetOptions } from './verify';
+import { checkAccount } from '../exchange/names';
+import { currentUser } from '../schedule/job';
+import { taskInstallParameters } from '../schedule/task';
+import { target, withTarget, type ScheduleOptions } from './schedule';
 
 function emit(context: CommandContext, template: string, parameters: object, title: string): ExitCode {
   const script = renderStandalone(template, parameters, title);
@@ -36,6 +40,26 @@ export function scriptCommand(): Command {
       const context = CommandContext.of(command);
       return emit(context, 'verify', verifyShellParameters(context, options), 'imp verify, Management Shell checks (changes nothing)');
     })),
+  );
+  script.addCommand(
+    new Command('expiry')
+      .description("the Active Directory read of imp expiry: the service account's password expiry (read-only)")
+      .option('--account <address>', "the service account's SMTP address")
+      .action(act((options: { account?: string }, command: Command) => {
+        const context = CommandContext.of(command);
+        return emit(context, 'expiry', { account: checkAccount(context.setting('account', options.account)) }, 'imp expiry: read the password expiry of the service account from AD (changes nothing)');
+      })),
+  );
+  script.addCommand(
+    withTarget(new Command('schedule'))
+      .description('the Task Scheduler registration of imp schedule install (asks for the run-as password when run)')
+      .option('--at <HH:mm>', 'time of day, local time', '07:00')
+      .option('--run-as <user>', 'the Windows user the task runs as, who owns the keychain credential (default: you)')
+      .argument('[expiry-options...]', 'more "imp expiry" options, after "--"')
+      .action(act((extra: string[], options: ScheduleOptions, command: Command) => {
+        const { context, job } = target(command, { ...options, scheduler: 'task' }, extra);
+        return emit(context, 'schedule-task', taskInstallParameters(job, options.runAs ?? currentUser()), 'imp schedule install: a daily Task Scheduler task running imp expiry');
+      })),
   );
   return script;
 }

@@ -42,8 +42,9 @@ function taskParameters(job: ExpiryJob) {
   return { taskName: job.name, taskPath: TASK_PATH };
 }
 
-export async function installTask(session: PowerShellSession, job: ExpiryJob, user: string, password: string): Promise<TaskResult> {
-  const parameters = {
+/** The install template's input, without the password (imp seals it in; a script run by hand asks for it). */
+export function taskInstallParameters(job: ExpiryJob, user: string) {
+  return {
     operation: 'install',
     ...taskParameters(job),
     ...taskAction(job),
@@ -53,7 +54,10 @@ export async function installTask(session: PowerShellSession, job: ExpiryJob, us
     eventLogName: EVENT_LOG_NAME,
     eventSource: EVENT_SOURCE,
   };
-  return (await session.runWithSecret('schedule-task', parameters, password, taskResultSchema)).result;
+}
+
+export async function installTask(session: PowerShellSession, job: ExpiryJob, user: string, password: string): Promise<TaskResult> {
+  return (await session.runWithSecret('schedule-task', taskInstallParameters(job, user), password, taskResultSchema)).result;
 }
 
 export async function showTask(session: PowerShellSession, job: ExpiryJob): Promise<TaskResult> {

@@ -222,4 +222,31 @@ describe('imp script', () => {
       lab.remove();
     }
   });
+
+  it('covers every PowerShell action: verify and expiry scripts run by hand, the schedule script parses', async function () {
+    this.timeout(120_000);
+    const lab = shellLab();
+    try {
+      const verify = await runImp(['script', 'verify', '--account', ACCOUNT, '--rooms']);
+      const expiry = await runImp(['script', 'expiry', '--account', ACCOUNT]);
+      const schedule = await runImp(['script', 'schedule', '--account', ACCOUNT, '--run-as', 'CONTOSO\\svc-imp']);
+      for (const run of [verify, expiry, schedule]) assert.equal(run.code, 0, run.stderr);
+      assert.match(schedule.stdout, /Register-ScheduledTask @registration/);
+      assert.match(schedule.stdout, /Read-Host -AsSecureString/);
+      const byHand = (script: string, name: string) => {
+        const file = join(lab.settings.stateDir, name);
+        writeFileSync(file, `Import-Module '${lab.settings.exchangeModule}'\n${script}\n$result = $null`);
+        return execFileSync(PWSH, ['-NoProfile', '-NonInteractive', '-Command', `$r = & '${file}'; $r | ConvertTo-Json -Depth 6 -Compress`], { encoding: 'utf8' });
+      };
+      const verified = JSON.parse(byHand(verify.stdout, 'verify.ps1'));
+      assert.equal(verified.mailbox.primarySmtpAddress, ACCOUNT);
+      assert.equal(verified.targets.length, 3);
+      const expired = JSON.parse(byHand(expiry.stdout, 'expiry.ps1'));
+      assert.equal(expired.found, true);
+      const parsed = execFileSync(PWSH, ['-NoProfile', '-NonInteractive', '-Command', '$e = $null; $text = ($input | Out-String); [void][System.Management.Automation.Language.Parser]::ParseInput($text, [ref]$null, [ref]$e); $e.Count'], { input: schedule.stdout, encoding: 'utf8' });
+      assert.equal(parsed.trim(), '0');
+    } finally {
+      lab.remove();
+    }
+  });
 });
