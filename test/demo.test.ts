@@ -1,0 +1,55 @@
+// The README's "run the main job" command, as a new user runs it: exits 0, shows every command it
+// runs, and leaves no simulator, PowerShell or keyring process behind.
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../src/paths';
+
+/** Live (not zombie) processes whose command line matches. */
+function live(pattern: RegExp): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      if (pattern.test(readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' '))) found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+const LEFTOVERS = /cli\.js sim|pwsh|gnome-keyring-daemon/;
+
+describe('the demo (bash scripts/demo)', function () {
+  this.timeout(900_000);
+
+  it('runs every step against the simulator, exits 0 and leaves nothing running', () => {
+    const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
+    assert.ok(readme.includes('```sh\nbash scripts/demo\n```'), 'the README states the demo command');
+    const before = new Set(live(LEFTOVERS));
+    // Its own keyring session, as on a fresh machine (not the one the test suite runs in).
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'IMP_KEYRING_INNER' && !/^npm_/i.test(k)));
+    const run = spawnSync('bash', ['scripts/demo'], { cwd: packageRoot, env, encoding: 'utf8', timeout: 840_000 });
+    const output = `${run.stdout}\n${run.stderr}`;
+    assert.equal(run.status, 0, output);
+    for (const step of [
+      '$ imp sim --json',
+      '$ imp credentials set --account svc-booking@contoso.com --password-stdin --test',
+      "$ imp grant --account svc-booking@contoso.com --scope-rooms --scope-group 'Room Bookers'",
+      '$ imp verify --account svc-booking@contoso.com --rooms',
+      '$ imp expiry --account svc-booking@contoso.com --check-login',
+      '$ imp schedule install --account svc-booking@contoso.com --print',
+      '$ imp credentials delete --account svc-booking@contoso.com',
+    ]) {
+      assert.ok(output.includes(step), `the demo does not show "${step}"`);
+    }
+    assert.match(run.stdout, /waiting for the role to reach EWS|after waiting/);
+    assert.match(run.stdout, /Result: OK/);
+    assert.match(run.stdout, /OK - svc-booking@contoso.com password/);
+    const left = live(LEFTOVERS).filter((pid) => !before.has(pid));
+    assert.deepEqual(left, [], `left running: ${left.map((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ')).join('; ')}`);
+  });
+});
