@@ -31,7 +31,7 @@ describe('the demo (bash scripts/demo)', function () {
     assert.ok(readme.includes('```sh\nbash scripts/demo\n```'), 'the README states the demo command');
     const before = new Set(live(LEFTOVERS));
     // Its own keyring session, as on a fresh machine (not the one the test suite runs in).
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'IMP_KEYRING_INNER' && !/^npm_/i.test(k)));
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'IMP_KEYRING_INNER' && !/^npm_/.test(k)));
     const run = spawnSync('bash', ['scripts/demo'], { cwd: packageRoot, env, encoding: 'utf8', timeout: 840_000 });
     const output = `${run.stdout}\n${run.stderr}`;
     assert.equal(run.status, 0, output);

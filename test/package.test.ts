@@ -20,7 +20,7 @@ describe('npm package', function () {
     files = packed[0].files.map((f) => f.path);
     const prefix = join(dir, 'prefix');
     // Not the npm_config_* of the `npm test` running us: they would point this install at the checkout.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/.test(k)));
     const install = spawnSync('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', join(dir, packed[0].filename)], { cwd: dir, env, encoding: 'utf8' });
     assert.equal(install.status, 0, `npm install failed:\n${install.stdout}\n${install.stderr}`);
     imp = join(prefix, 'bin', 'imp');
