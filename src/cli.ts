@@ -4,14 +4,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, ImpError, errorMessage } from './errors';
 import { Output } from './output';
-import { grantCommand } from './commands/grant';
-import { revokeCommand } from './commands/revoke';
-import { scriptCommand } from './commands/script';
-import { simCommand } from './commands/sim';
-import { expiryCommand } from './commands/expiry';
-import { scheduleCommand } from './commands/schedule';
-import { credentialsCommand } from './commands/credentials';
-import { verifyCommand } from './commands/verify';
 import { disposeAllSessions } from './powershell/session';
 import { interruption } from './interrupt';
 import { exitCodes } from './commands/context';
@@ -19,7 +11,31 @@ import { exitCodes } from './commands/context';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../package.json') as { version: string };
 
-export function buildProgram(): Command {
+/**
+ * Every command, with the one-line summary --help shows. A command's module (and what it imports:
+ * zod, the EWS client, keytar's wrapper) loads only when that command runs, so `imp --help` and
+ * `imp --version` stay as fast as commander alone.
+ */
+const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[] = [
+  { name: 'grant', summary: 'grant the ApplicationImpersonation role to a service account', load: async () => (await import('./commands/grant')).grantCommand() },
+  { name: 'revoke', summary: 'remove the ApplicationImpersonation role from a service account', load: async () => (await import('./commands/revoke')).revokeCommand() },
+  { name: 'verify', summary: 'prove the service account can impersonate every room and booker through EWS', load: async () => (await import('./commands/verify')).verifyCommand() },
+  { name: 'credentials', summary: "keep the service account's password in the OS keychain (set, test, list, delete)", load: async () => (await import('./commands/credentials')).credentialsCommand() },
+  { name: 'expiry', summary: "check when the service account's password expires (Nagios exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)", load: async () => (await import('./commands/expiry')).expiryCommand() },
+  { name: 'schedule', summary: 'check the password expiry every day: a Task Scheduler task on Windows, a systemd user timer (or a crontab line) elsewhere', load: async () => (await import('./commands/schedule')).scheduleCommand() },
+  { name: 'script', summary: 'print the PowerShell for an action, to review and run by hand', load: async () => (await import('./commands/script')).scriptCommand() },
+  { name: 'sim', summary: 'run a simulated Exchange (Management Shell module + HTTPS EWS) for tests, demos and labs', load: async () => (await import('./commands/sim')).simCommand() },
+];
+
+/** The command named on the command line: the first argument that is a command name. */
+function invokedCommand(argv: string[]): string | undefined {
+  const names = new Set(COMMANDS.map((c) => c.name));
+  const args = argv.slice(2);
+  const help = args[0] === 'help' ? args[1] : undefined;
+  return help && names.has(help) ? help : args.find((a) => names.has(a));
+}
+
+export async function buildProgram(argv = process.argv): Promise<Command> {
   const program = new Command('imp')
     .description('Grant, verify and keep working the EWS ApplicationImpersonation role of a booking system\'s service account on on-premises Exchange.')
     .version(version, '-V, --version')
@@ -35,23 +51,27 @@ export function buildProgram(): Command {
     .option('--timeout <duration>', 'longest a single PowerShell step may take (default 5m)')
     .showHelpAfterError()
     .exitOverride();
-  program.addCommand(grantCommand());
-  program.addCommand(revokeCommand());
-  program.addCommand(scriptCommand());
-  program.addCommand(verifyCommand());
-  program.addCommand(simCommand());
-  program.addCommand(expiryCommand());
-  program.addCommand(scheduleCommand());
-  program.addCommand(credentialsCommand());
+  const invoked = invokedCommand(argv);
+  for (const entry of COMMANDS) {
+    // Commands not run here are stand-ins that only describe themselves in --help.
+    const command = entry.name === invoked ? await entry.load() : new Command(entry.name);
+    program.addCommand(command.description(entry.summary));
+  }
+  // addCommand() does not pass these on: a usage error in any subcommand must reach main(), not exit 1.
+  const inherit = (command: Command) => {
+    command.exitOverride().showHelpAfterError();
+    command.commands.forEach(inherit);
+  };
+  inherit(program);
   return program;
 }
 
 /** The one place that turns results and failures into an exit code and stderr text. */
 export async function main(argv = process.argv): Promise<ExitCode> {
-  const program = buildProgram();
   const stopInterrupts = interruption.install();
   let output = new Output({ json: argv.includes('--json'), quiet: argv.includes('--quiet') || argv.includes('-q') });
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
     return exitCodes.last ?? ExitCode.OK;
   } catch (error) {

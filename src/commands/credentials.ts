@@ -177,7 +177,6 @@ function deleteCommand(): Command {
 
 export function credentialsCommand(): Command {
   return new Command('credentials')
-    .description('keep the service account\'s password in the OS keychain (set, test, list, delete)')
     .addCommand(setCommand())
     .addCommand(testCommand())
     .addCommand(listCommand())

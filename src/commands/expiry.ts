@@ -139,7 +139,6 @@ function failedReport(report: ExpiryReport, error: ImpError): ExpiryReport {
 /** `--no-powershell` and the global `--powershell <path>` share the key "powershell": keep the global one a path. */
 export function expiryCommand(): Command {
   return new Command('expiry')
-    .description("check when the service account's password expires (Nagios exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)")
     .option('--account <address>', "the service account's SMTP address")
     .option('--warn-days <days>', `WARNING when the password expires within this many days (default ${DEFAULT_THRESHOLDS.warnDays})`)
     .option('--critical-days <days>', `CRITICAL within this many days (default ${DEFAULT_THRESHOLDS.criticalDays})`)

@@ -36,7 +36,7 @@ export function addGrantOptions(command: Command): Command {
 }
 
 export function grantCommand(): Command {
-  return addGrantOptions(new Command('grant').description('grant the ApplicationImpersonation role to a service account'))
+  return addGrantOptions(new Command('grant'))
     .option('--dry-run', 'check and show what would be run, change nothing')
     .action(act(async (options: GrantOptions, command: Command) => {
       const context = CommandContext.of(command);

@@ -27,7 +27,7 @@ export function addRevokeOptions(command: Command): Command {
 }
 
 export function revokeCommand(): Command {
-  return addRevokeOptions(new Command('revoke').description('remove the ApplicationImpersonation role from a service account'))
+  return addRevokeOptions(new Command('revoke'))
     .option('--dry-run', 'show what would be removed, change nothing')
     .action(act(async (options: RevokeOptions, command: Command) => {
       const context = CommandContext.of(command);

@@ -57,9 +57,7 @@ export function target(command: Command, options: ScheduleOptions, extra: string
 }
 
 export function scheduleCommand(): Command {
-  const schedule = new Command('schedule').description(
-    'check the password expiry every day: a Task Scheduler task on Windows, a systemd user timer (or a crontab line) elsewhere',
-  );
+  const schedule = new Command('schedule');
   schedule.addCommand(
     withTarget(new Command('install'))
       .description('install (or replace) the daily "imp expiry --check-login" run; extra expiry options go after "--"')

@@ -20,7 +20,7 @@ function emit(context: CommandContext, template: string, parameters: object, tit
 }
 
 export function scriptCommand(): Command {
-  const script = new Command('script').description('print the PowerShell for an action, to review and run by hand');
+  const script = new Command('script');
   script.addCommand(
     addGrantOptions(new Command('grant').description('the grant script')).action(act((options: GrantOptions, command: Command) => {
       const context = CommandContext.of(command);

@@ -29,7 +29,6 @@ function passwordExpiry(text: string | undefined) {
 
 export function simCommand(): Command {
   return new Command('sim')
-    .description('run a simulated Exchange (Management Shell module + HTTPS EWS) for tests, demos and labs')
     .option('--state <dir>', 'state directory (default: a fresh temporary directory)')
     .option('--rooms <n>', 'room mailboxes to create', '5')
     .option('--users <n>', 'user mailboxes (room bookers) to create', '5')

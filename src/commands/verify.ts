@@ -64,7 +64,7 @@ export function verifyShellParameters(context: CommandContext, options: VerifyTa
 }
 
 export function verifyCommand(): Command {
-  return addVerifyTargetOptions(new Command('verify').description('prove the service account can impersonate every room and booker through EWS'))
+  return addVerifyTargetOptions(new Command('verify'))
     .option('--username <logon>', 'logon name for EWS Basic authentication (UPN or DOMAIN\\sam; default: the account address)')
     .option('--ews-url <url>', 'EWS endpoint (default: InternalUrl of the EWS virtual directory)')
     .option('--wait <duration>', `how long after the assignment was created to wait for propagation (default ${DEFAULT_WAIT}; 0 probes once)`)
