@@ -36,7 +36,7 @@ const WHY_PASSWORD =
   'which is per user and protected by DPAPI: only a task that logs on as the user who stored it can read it (an S4U task cannot). ' +
   "For that logon Task Scheduler needs {user}'s Windows password; it goes to Task Scheduler only, and imp keeps no copy.";
 
-export function withTarget(command: Command): Command {
+function withTarget(command: Command): Command {
   return command
     .option('--account <address>', "the service account's SMTP address")
     .addOption(new Option('--scheduler <kind>', 'task (Windows Task Scheduler), systemd (user timer) or cron (default: task on Windows, systemd elsewhere)').choices(SCHEDULERS));
@@ -56,16 +56,21 @@ export function target(command: Command, options: ScheduleOptions, extra: string
   return { context, scheduler, job };
 }
 
+/** What to install: shared by "imp schedule install" and "imp script schedule". */
+export function withInstallOptions(command: Command): Command {
+  return withTarget(command)
+    .option('--at <HH:mm>', 'time of day, local time', '07:00')
+    .option('--run-as <user>', 'Task Scheduler: the Windows user the task runs as, who must own the keychain credential (default: you)')
+    .argument('[expiry-options...]', 'more "imp expiry" options, after "--", e.g. -- --warn-days 21 --ews-url https://mail.contoso.com/EWS/Exchange.asmx');
+}
+
 export function scheduleCommand(): Command {
   const schedule = new Command('schedule');
   schedule.addCommand(
-    withTarget(new Command('install'))
+    withInstallOptions(new Command('install'))
       .description('install (or replace) the daily "imp expiry --check-login" run; extra expiry options go after "--"')
-      .option('--at <HH:mm>', 'time of day, local time', '07:00')
-      .option('--run-as <user>', 'Task Scheduler: the Windows user the task runs as, who must own the keychain credential (default: you)')
       .option('--password-stdin', "Task Scheduler: read the run-as user's Windows password from stdin instead of asking")
       .option('--print', 'show what would be installed, install nothing')
-      .argument('[expiry-options...]', 'more "imp expiry" options, after "--", e.g. -- --warn-days 21 --ews-url https://mail.contoso.com/EWS/Exchange.asmx')
       .action(act(async (extra: string[], options: ScheduleOptions, command: Command) => install(target(command, options, extra), options))),
   );
   schedule.addCommand(

@@ -10,7 +10,7 @@ import { addVerifyTargetOptions, verifyShellParameters, type VerifyTargetOptions
 import { checkAccount } from '../exchange/names';
 import { currentUser } from '../schedule/job';
 import { taskInstallParameters } from '../schedule/task';
-import { target, withTarget, type ScheduleOptions } from './schedule';
+import { target, withInstallOptions, type ScheduleOptions } from './schedule';
 
 function emit(context: CommandContext, template: string, parameters: object, title: string): ExitCode {
   const script = renderStandalone(template, parameters, title);
@@ -51,11 +51,8 @@ export function scriptCommand(): Command {
       })),
   );
   script.addCommand(
-    withTarget(new Command('schedule'))
+    withInstallOptions(new Command('schedule'))
       .description('the Task Scheduler registration of imp schedule install (asks for the run-as password when run)')
-      .option('--at <HH:mm>', 'time of day, local time', '07:00')
-      .option('--run-as <user>', 'the Windows user the task runs as, who owns the keychain credential (default: you)')
-      .argument('[expiry-options...]', 'more "imp expiry" options, after "--"')
       .action(act((extra: string[], options: ScheduleOptions, command: Command) => {
         const { context, job } = target(command, { ...options, scheduler: 'task' }, extra);
         return emit(context, 'schedule-task', taskInstallParameters(job, options.runAs ?? currentUser()), 'imp schedule install: a daily Task Scheduler task running imp expiry');
