@@ -2,24 +2,10 @@
 // runs, and leaves no simulator, PowerShell or keyring process behind.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../src/paths';
-
-/** Live (not zombie) processes whose command line matches. */
-function live(pattern: RegExp): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
-      if (pattern.test(readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' '))) found.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
-}
+import { processesMatching as live } from './helpers/imp';
 
 const LEFTOVERS = /cli\.js sim|pwsh|gnome-keyring-daemon/;
 

@@ -94,7 +94,9 @@ export class PowerShellSession {
   /** Runs a template with its parameters as data and validates its result with `schema`. */
   async run<S extends z.ZodType>(template: string, parameters: object, schema: S): Promise<TemplateRun<z.output<S>>> {
     const shell = await this.started();
+    const started = Date.now();
     const envelope = await this.invoke(shell, template, templateText(template, { dir: this.options.templateDir }), parameters, false);
+    const durationMs = Date.now() - started;
     if (!envelope.ok) throw new PowerShellCommandError(template, envelope.error!);
     const parsed = schema.safeParse(envelope.result);
     if (!parsed.success) {
@@ -105,7 +107,7 @@ export class PowerShellSession {
         JSON.stringify(envelope.result) ?? '',
       );
     }
-    return { result: parsed.data, warnings: envelope.warnings ?? [], pid: envelope.pid, durationMs: 0 };
+    return { result: parsed.data, warnings: envelope.warnings ?? [], pid: envelope.pid, durationMs };
   }
 
   /**

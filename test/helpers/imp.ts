@@ -119,20 +119,26 @@ export class SimProcess {
   }
 }
 
-/** PIDs of running pwsh processes (Linux /proc), to prove none is left behind. */
-export function pwshProcesses(): number[] {
+/** Live (not zombie) processes whose command line, arguments joined by spaces, matches (Linux /proc). */
+export function processesMatching(pattern: RegExp): number[] {
   const { readdirSync } = require('node:fs') as typeof import('node:fs');
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (/(^|\/)pwsh(\0|$)/.test(cmdline.split('\0')[0]) || cmdline.includes('pwsh.dll')) pids.push(Number(entry));
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      if (pattern.test(readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' '))) pids.push(Number(entry));
     } catch {
       // process ended while we looked
     }
   }
   return pids;
+}
+
+/** PIDs of running pwsh processes (the executable itself, or the dotnet tool's pwsh.dll), to prove none is left behind. */
+export function pwshProcesses(): number[] {
+  return processesMatching(/(^|\/)pwsh( |$)|pwsh\.dll/);
 }
 
 /** Children (recursively) of a process, from /proc. */
