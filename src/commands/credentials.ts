@@ -12,6 +12,7 @@ import {
 } from '../credentials/keychain';
 import { checkLogin, readCaFile, type LoginTarget } from '../credentials/login';
 import { readNewPassword } from '../credentials/password';
+import { INSECURE_WARNING } from '../verify/ews-failures';
 import { act, CommandContext } from './context';
 
 interface AccountOptions {
@@ -57,7 +58,7 @@ function loginTarget(context: CommandContext, options: LoginOptions, account: st
   }
   const insecure = Boolean(options.insecure);
   if (insecure) {
-    context.output.warn('--insecure: the EWS server certificate is NOT verified; anyone on the network path could capture the service account password. Trust your CA with --ca <pem> instead.');
+    context.output.warn(INSECURE_WARNING);
   }
   return {
     account,

@@ -2,19 +2,21 @@
 // Management Shell, then uses EWS exactly as the booking system does (Basic authentication,
 // impersonating each room and booker), waiting out RBAC propagation without hiding real faults.
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { ExitCode, ImpError, UsageError, errorMessage } from '../errors';
 import { formatDuration, parseDuration } from '../duration';
+import { readCaFile } from '../credentials/login';
 import { obtainPassword } from '../credentials/password';
-import { checkAccount, checkGroupName, quote } from '../exchange/names';
+import { checkAccount, checkGroupName } from '../exchange/names';
 import type { Assignment, VerifyResult } from '../exchange/schemas';
 import { interruption } from '../interrupt';
 import { CHECK_IDS, exitCodeOf, fail, overallStatus, pass, renderReport, skip, warn, type Check } from '../verify/checks';
 import { isPropagationDenial, type TargetOutcome } from '../verify/outcome';
 import type { PropagationResult } from '../verify/propagation';
-import { ewsFailureFix, ewsFailureSummary } from '../verify/ews-failures';
+import { basicAuthenticationFix, ewsFailureFix, ewsFailureSummary, INSECURE_WARNING } from '../verify/ews-failures';
 import { act, CommandContext } from './context';
 import type { EwsConnection } from '../ews';
+
+const SCOPE_FIX = 'Widen the scope to cover them (imp grant --scope-rooms / --scope-group <bookers>, or Set-ManagementScope -RecipientRestrictionFilter), otherwise they double-book.';
 
 /** Exchange's default EWS throttling policy allows 27 concurrent connections per user; stay well under. */
 export const DEFAULT_CONCURRENCY = 10;
@@ -98,16 +100,6 @@ function settingsOf(context: CommandContext, options: VerifyOptions): Settings {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100) {
     throw new UsageError(`--concurrency "${concurrencyText}" must be a whole number from 1 to 100.`, `Use the default (${DEFAULT_CONCURRENCY}) unless your EWS throttling policy allows more.`);
   }
-  const caPath = context.setting('ca', options.ca);
-  let ca: string | undefined;
-  if (caPath) {
-    try {
-      ca = readFileSync(caPath, 'utf8');
-    } catch (error) {
-      throw new UsageError(`Cannot read the CA certificate ${caPath}: ${errorMessage(error)}.`, 'Pass the PEM file of the CA that issued the Exchange certificate.');
-    }
-    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`${caPath} is not a PEM certificate.`, 'Export the CA certificate as Base-64 (PEM), not DER.');
-  }
   if (!options.powershell && (options.rooms || options.group?.length)) {
     throw new UsageError('--rooms and --group need the Management Shell to list mailboxes, and --no-powershell turns it off.', 'Name the mailboxes with --mailbox, or run without --no-powershell.');
   }
@@ -121,7 +113,7 @@ function settingsOf(context: CommandContext, options: VerifyOptions): Settings {
     waitMs: parseDuration(context.setting('wait', options.wait) ?? DEFAULT_WAIT, '--wait'),
     pollIntervalMs: Math.max(100, parseDuration(context.setting('pollInterval', options.pollInterval) ?? DEFAULT_POLL_INTERVAL, '--poll-interval')),
     concurrency,
-    ca,
+    ca: readCaFile(context.setting('ca', options.ca)),
     insecure: Boolean(options.insecure),
   };
 }
@@ -159,7 +151,7 @@ async function runVerify(context: CommandContext, options: VerifyOptions): Promi
   }
   const { password } = await obtainPassword(settings.account, options.passwordStdin);
   const connection: EwsConnection = { url, username: settings.username, password, ca: settings.ca, insecure: settings.insecure };
-  if (settings.insecure) output.warn('--insecure: the EWS server certificate is NOT verified; anyone on the network path could read the service account password. Use --ca <pem> instead.');
+  if (settings.insecure) output.warn(INSECURE_WARNING);
 
   const { probeLogin, resolveName, closeAllEwsConnections } = await import('../ews');
   const ewsStarted = Date.now();
@@ -254,7 +246,7 @@ function exchangeChecks(settings: Settings, exchange: VerifyResult): Check[] {
     const names = exchange.scopes.map((s) => `"${s.name}" (${s.filter})`).join(', ');
     checks.push(
       outside.length
-        ? fail('rbac.scope', `${outside.length} of ${exchange.targets.length} mailbox(es) fall outside the assignment's scope ${names}.`, 'Widen the scope to cover them (imp grant --scope-rooms / --scope-group <bookers>, or Set-ManagementScope -RecipientRestrictionFilter), otherwise they double-book.', {
+        ? fail('rbac.scope', `${outside.length} of ${exchange.targets.length} mailbox(es) fall outside the assignment's scope ${names}.`, SCOPE_FIX, {
             mailboxes: outside.map((t) => ({ address: t.address, status: 'fail' as const })),
           })
         : pass('rbac.scope', `All ${exchange.targets.length} mailbox(es) are inside the scope ${names}.`),
@@ -268,7 +260,7 @@ function exchangeChecks(settings: Settings, exchange: VerifyResult): Check[] {
   if (!relevant.length) checks.push(warn('ews.vdir', 'No EWS virtual directory was found.', { fix: 'Check Get-WebServicesVirtualDirectory on the Exchange server.' }));
   else if (basicOff.length) {
     checks.push(
-      fail('ews.vdir', `Basic authentication is off on ${basicOff.map((v) => v.identity).join(', ')}; the booking system cannot log in to EWS.`, basicOff.map((v) => `Set-WebServicesVirtualDirectory -Identity ${quote(v.identity)} -BasicAuthentication $true; then iisreset on ${v.server}`).join(' ; ')),
+      fail('ews.vdir', `Basic authentication is off on ${basicOff.map((v) => v.identity).join(', ')}; the booking system cannot log in to EWS.`, basicAuthenticationFix(basicOff)),
     );
   } else checks.push(pass('ews.vdir', `Basic authentication is on for ${relevant.map((v) => v.identity).join(', ')}.`));
   return checks;
@@ -364,7 +356,7 @@ function summarise(
   let message = `${failed.length} of ${total} mailbox(es) cannot be impersonated (${codes.join(', ')}).`;
   if (denied.length && !deniedInScope.length && failed.length === denied.length && exchange?.scopes.length) {
     message += ' They are outside the assignment\'s management scope (see rbac.scope).';
-    fix = 'Widen the scope to cover them (imp grant --scope-rooms / --scope-group <bookers>, or Set-ManagementScope -RecipientRestrictionFilter).';
+    fix = SCOPE_FIX;
   } else if (deniedInScope.length && failed.length === denied.length) {
     const age = assignment?.whenCreatedUTC ? Date.now() - Date.parse(assignment.whenCreatedUTC) : undefined;
     if (exchange && !assignment) {

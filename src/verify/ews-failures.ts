@@ -12,6 +12,15 @@ interface VirtualDirectories {
   vdirs: { identity: string; server: string }[];
 }
 
+/** Said whenever --insecure is used: it must never pass quietly. */
+export const INSECURE_WARNING =
+  '--insecure: the EWS server certificate is NOT verified; anyone on the network path could capture the service account password. Trust your CA with --ca <pem> instead.';
+
+/** The fix for Basic authentication switched off on EWS virtual directories. */
+export function basicAuthenticationFix(vdirs: { identity: string; server: string }[]): string {
+  return vdirs.map((v) => `Set-WebServicesVirtualDirectory -Identity ${quote(v.identity)} -BasicAuthentication $true; then iisreset on ${v.server}`).join(' ; ');
+}
+
 export function ewsFailureSummary(failure: EwsFailure, who: Who): string {
   switch (failure.kind) {
     case 'unauthorized':
@@ -37,8 +46,7 @@ export function ewsFailureFix(failure: EwsFailure, who: Who, exchange?: VirtualD
     case 'unauthorized':
       return `Check the logon name (--username takes the UPN or DOMAIN\\sam) and store the current password: imp credentials set --account ${who.account}`;
     case 'basic-disabled': {
-      const vdirs = exchange?.vdirs.length ? exchange.vdirs : [{ identity: '<server>\\EWS (Default Web Site)', server: '<server>' }];
-      return vdirs.map((v) => `Set-WebServicesVirtualDirectory -Identity ${quote(v.identity)} -BasicAuthentication $true; then iisreset on ${v.server}`).join(' ; ');
+      return basicAuthenticationFix(exchange?.vdirs.length ? exchange.vdirs : [{ identity: '<server>\\EWS (Default Web Site)', server: '<server>' }]);
     }
     case 'locked-out':
       return `Unlock the account (Unlock-ADAccount) and find the system still using an old password; then imp credentials set --account ${who.account}`;

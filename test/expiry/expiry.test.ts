@@ -128,6 +128,22 @@ async function runCase(lab: Lab, c: Case): Promise<ImpRun> {
   return runImp([...lab.moduleArgs, '--json', 'expiry', '--account', c.account, ...(c.extra ?? [])], { ...pinned, ...c.options });
 }
 
+
+/** One test per situation: exit code, status, account and where the answer came from. */
+function itChecksEachCase(names: string[], runs: Map<string, ImpRun>, source: 'Get-ADUser' | 'adsisearcher'): void {
+  for (const name of names) {
+    it(CASES[name]!.what, () => {
+      const run = runs.get(name)!;
+      assert.equal(run.code, CASES[name]!.code, run.stderr);
+      const document = JSON.parse(run.stdout);
+      assert.equal(document.status, CASES[name]!.status);
+      assert.equal(document.account, CASES[name]!.account);
+      assert.equal(document.source, source);
+      CASES[name]!.expect?.(document);
+    });
+  }
+}
+
 describe('imp expiry (Active Directory through PowerShell)', function () {
   this.timeout(300_000);
 
@@ -156,17 +172,7 @@ describe('imp expiry (Active Directory through PowerShell)', function () {
     });
     after(() => lab.remove());
 
-    for (const name of names) {
-      it(CASES[name]!.what, () => {
-        const run = runs.get(name)!;
-        assert.equal(run.code, CASES[name]!.code, run.stderr);
-        const document = JSON.parse(run.stdout);
-        assert.equal(document.status, CASES[name]!.status);
-        assert.equal(document.account, CASES[name]!.account);
-        assert.equal(document.source, 'Get-ADUser');
-        CASES[name]!.expect?.(document);
-      });
-    }
+    itChecksEachCase(names, runs, 'Get-ADUser');
 
     it('read AD with Get-ADUser (asking for msDS-UserPasswordExpiryTimeComputed), never over LDAP', () => {
       const calls = lab.calls();
@@ -226,16 +232,7 @@ describe('imp expiry (Active Directory through PowerShell)', function () {
     });
     after(() => lab.remove());
 
-    for (const name of names) {
-      it(CASES[name]!.what, () => {
-        const run = runs.get(name)!;
-        assert.equal(run.code, CASES[name]!.code, run.stderr);
-        const document = JSON.parse(run.stdout);
-        assert.equal(document.status, CASES[name]!.status);
-        assert.equal(document.source, 'adsisearcher');
-        CASES[name]!.expect?.(document);
-      });
-    }
+    itChecksEachCase(names, runs, 'adsisearcher');
 
     it('queried LDAP with the constructed attribute in PropertiesToLoad, and never called Get-ADUser', () => {
       const calls = lab.calls();
