@@ -6,7 +6,7 @@ import { ExitCode, ImpError, errorMessage } from './errors';
 import { Output } from './output';
 import { disposeAllSessions } from './powershell/session';
 import { interruption } from './interrupt';
-import { exitCodes } from './commands/context';
+import { exitCodes, failureHooks } from './commands/context';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../package.json') as { version: string };
@@ -78,20 +78,22 @@ export async function main(argv = process.argv): Promise<ExitCode> {
     if (error instanceof CommanderError) {
       // --help and --version end here too, successfully.
       if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.OK;
-      return ExitCode.UNKNOWN;
     }
+    const lastWords: Record<string, unknown> = {};
+    for (const hook of failureHooks) Object.assign(lastWords, await hook(error, argv).catch(() => ({})));
+    if (error instanceof CommanderError) return ExitCode.UNKNOWN;
     output = new Output({ json: argv.includes('--json') });
     if (interruption.interrupted && !(error instanceof ImpError && error.code !== 'POWERSHELL_EXITED')) {
       output.error('interrupted; nothing more was run.');
       return ExitCode.UNKNOWN;
     }
     if (error instanceof ImpError) {
-      if (output.json) process.stdout.write(`${JSON.stringify({ status: 'error', error: error.toJSON() }, null, 2)}\n`);
+      if (output.json) process.stdout.write(`${JSON.stringify({ status: 'error', error: error.toJSON(), ...lastWords }, null, 2)}\n`);
       output.error(error.message);
       if (error.suggestion) process.stderr.write(`  fix: ${error.suggestion}\n`);
       return error.exitCode;
     }
-    if (output.json) process.stdout.write(`${JSON.stringify({ status: 'error', error: { code: 'INTERNAL', message: errorMessage(error) } }, null, 2)}\n`);
+    if (output.json) process.stdout.write(`${JSON.stringify({ status: 'error', error: { code: 'INTERNAL', message: errorMessage(error) }, ...lastWords }, null, 2)}\n`);
     output.error(`unexpected failure: ${errorMessage(error)}`);
     if (process.env.IMP_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
     process.stderr.write('  fix: run again with --verbose; if it persists, report it with the output.\n');

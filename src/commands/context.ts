@@ -74,6 +74,13 @@ export class CommandContext {
   }
 }
 
+/**
+ * Last words of a failed run, for failures that happen before or outside a command's own reporting (an
+ * option commander refused, a bad configuration file): src/cli.ts runs them before printing the error, and
+ * what they return joins the --json error document. expiry's event-log record is one.
+ */
+export const failureHooks: ((error: unknown, argv: string[]) => Promise<Record<string, unknown>>)[] = [];
+
 /** Commander discards what an action returns; the exit code is kept here for src/cli.ts. */
 export const exitCodes: { last?: ExitCode } = {};
 

@@ -9,7 +9,7 @@ import { interruption } from '../interrupt';
 import { now } from '../expiry/clock';
 import { readAccountFromDirectory } from '../expiry/directory';
 import { checkLogin, readExpiryFromEws, type LoginReport } from '../expiry/ews';
-import { writeExpiryEvent } from '../expiry/event-log';
+import { expiryEventRecord, writeEvent, type EventWrite } from '../expiry/event-log';
 import {
   DEFAULT_THRESHOLDS,
   evaluateExpiry,
@@ -22,7 +22,7 @@ import {
   type Thresholds,
 } from '../expiry/status';
 import type { Output } from '../output';
-import { act, CommandContext } from './context';
+import { act, CommandContext, failureHooks } from './context';
 
 export interface ExpiryOptions {
   account?: string;
@@ -55,6 +55,8 @@ export interface ExpiryReport {
   fix: string[];
   thresholds: Thresholds;
   error?: Record<string, unknown>;
+  /** --event-log: the event, and whether it reached the log. */
+  event?: EventWrite;
 }
 
 const MAX_DAYS = 3650;
@@ -143,7 +145,7 @@ export function expiryCommand(): Command {
     .option('--warn-days <days>', `WARNING when the password expires within this many days (default ${DEFAULT_THRESHOLDS.warnDays})`)
     .option('--critical-days <days>', `CRITICAL within this many days (default ${DEFAULT_THRESHOLDS.criticalDays})`)
     .option('--check-login', 'also log in to EWS with the password imp stored ("imp credentials set"); a refusal is CRITICAL')
-    .option('--event-log', 'write the result to the Windows Application log, source "imp" (Windows PowerShell 5.1)')
+    .option('--event-log', 'also write the result, failures included, to the Windows Application log under the source "imp" (events 1000-1003)')
     .option('--no-powershell', 'ask EWS (GetPasswordExpirationDate) instead of Active Directory; logs in with the password')
     .option('--ews-url <url>', 'EWS endpoint for --check-login and --no-powershell, e.g. https://mail.contoso.com/EWS/Exchange.asmx')
     .option('--username <logon>', 'EWS logon name, UPN or DOMAIN\\user (default: the account)')
@@ -151,6 +153,7 @@ export function expiryCommand(): Command {
     .option('--password-stdin', 'read the service account password from the first line of stdin instead of the keychain')
     .action(act(async (options: ExpiryOptions, command: Command) => {
       const context = CommandContext.of(command);
+      eventLogged = false;
       const thresholds = expiryThresholds(context, options);
       const account = checkAccount(context.setting('account', options.account));
       const usePowerShell = options.powershell !== false;
@@ -159,7 +162,6 @@ export function expiryCommand(): Command {
       const time = now();
 
       const report = emptyReport(account, thresholds);
-      let sessionUsable = usePowerShell;
       try {
         if (usePowerShell) await checkThroughDirectory(context, report, { thresholds, time, ews, options });
         else await checkThroughEws(report, { thresholds, time, ews: ews!, options });
@@ -167,14 +169,12 @@ export function expiryCommand(): Command {
         // Ctrl-C and bugs are reported by src/cli.ts as for every command.
         if (!(error instanceof ImpError) || interruption.interrupted) throw error;
         failedReport(report, error);
-        // A session that could not start or connect would only fail again for the event log.
-        if (/^POWERSHELL_|^EXCHANGE_CONNECT/.test(error.code)) sessionUsable = false;
       } finally {
         const { closeAllEwsConnections } = await import('../ews');
         closeAllEwsConnections();
       }
 
-      if (options.eventLog) await logEvent(context, report, usePowerShell, sessionUsable);
+      if (options.eventLog) await logEvent(context, report);
       print(context.output, report);
       return STATUS_EXIT_CODE[report.status];
     }));
@@ -254,32 +254,38 @@ async function checkThroughEws(report: ExpiryReport, input: CheckInput & { ews: 
   conclude(report, evaluation.findings);
 }
 
+/** Set once this run's event is written, so a later failure does not log a second one. */
+let eventLogged = false;
+
 /** Best effort: the event log never changes the exit status. */
-async function logEvent(context: CommandContext, report: ExpiryReport, usePowerShell: boolean, sessionUsable: boolean): Promise<void> {
-  const { output } = context;
-  if (!usePowerShell) {
-    output.warn('--event-log needs PowerShell (Write-EventLog); nothing was written with --no-powershell.');
-    return;
-  }
-  if (!sessionUsable) {
-    output.warn('the result was not written to the event log: the PowerShell session is not usable.');
-    return;
-  }
-  const text = [report.message, ...report.fix.map((f) => `Fix: ${f}`)].join('\r\n');
-  try {
-    const result = await writeExpiryEvent(context.exchange(), report.status, text);
-    if (!result.available) {
-      output.warn('the Windows event log is not available in this PowerShell (no Write-EventLog: it comes with Windows PowerShell 5.1 on Windows); the result was not logged.');
-    } else if (result.sourceCreated) {
-      output.debug('registered the event source "imp" in the Application log.');
-    }
-  } catch (error) {
-    output.warn(
-      `the result was not written to the event log: ${errorMessage(error)}. Register the source once as an administrator ` +
-        '("imp schedule install" does, or New-EventLog -LogName Application -Source imp).',
-    );
-  }
+async function logEvent(context: CommandContext, report: ExpiryReport): Promise<void> {
+  eventLogged = true;
+  const executable = context.setting('powershell', context.globals.powershell);
+  report.event = await writeEvent(expiryEventRecord(report.status, report.message, report.fix), executable);
+  if (!report.event.written) context.output.warn(`the result was not written to the event log: ${report.event.reason}.`);
 }
+
+/** The value of a flag in raw argv ("--flag value" or "--flag=value"), for failures that came before parsing. */
+function flagValue(argv: string[], flag: string): string | undefined {
+  const at = argv.indexOf(flag);
+  if (at >= 0) return argv[at + 1];
+  return argv.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
+}
+
+/**
+ * A run with --event-log that failed before it had a result (an option commander refused, a bad threshold or
+ * configuration file) still logs event 1003: the scheduled check must never fail without a trace.
+ */
+failureHooks.push(async (error, argv) => {
+  if (eventLogged || !argv.includes('--event-log') || !argv.includes('expiry')) return {};
+  eventLogged = true;
+  const account = flagValue(argv, '--account') ?? '(no --account)';
+  const suggestion = error instanceof ImpError ? error.suggestion : undefined;
+  const message = `UNKNOWN - ${account} cannot check the password expiry: ${errorMessage(error).replace(/^error: /, '')}`;
+  const event = await writeEvent(expiryEventRecord('UNKNOWN', message, suggestion ? [suggestion] : []), flagValue(argv, '--powershell'));
+  if (!event.written) process.stderr.write(`warning: the failure was not written to the event log either: ${event.reason}.\n`);
+  return { event };
+});
 
 function print(output: Output, report: ExpiryReport): void {
   output.document(report);

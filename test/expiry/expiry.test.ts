@@ -153,6 +153,7 @@ describe('imp expiry (Active Directory through PowerShell)', function () {
     let human: ImpRun;
     let dst: ImpRun;
     let badThresholds: ImpRun[];
+    let failures: ImpRun[];
     const names = ['in20', 'in10', 'in2', 'expired', 'never', 'mustChange', 'disabled', 'locked', 'unknown'];
 
     before(async () => {
@@ -166,9 +167,13 @@ describe('imp expiry (Active Directory through PowerShell)', function () {
         () => runImp(['expiry', '--account', SERVICE, '--warn-days', '5', '--critical-days', '7']),
         () => runImp(['expiry', '--account', SERVICE, '--warn-days', 'two']),
         () => runImp(['expiry', '--account', SERVICE, '--critical-days', '-1']),
+        () => runImp(['expiry', '--account', SERVICE, '--event-log', '--warn-days']),
+        () => runImp(['--json', 'expiry', '--account', SERVICE, '--event-log', '--warn-days', 'abc']),
+        () => runImp(['--json', '--exchange', 'module', '--exchange-module', '/nonexistent/Exchange.psm1', 'expiry', '--account', SERVICE, '--event-log']),
       ]);
       names.forEach((name, i) => runs.set(name, results[i]!));
-      [human, dst, ...badThresholds] = results.slice(names.length);
+      [human, dst, ...badThresholds] = results.slice(names.length, names.length + 5);
+      failures = results.slice(names.length + 5);
     });
     after(() => lab.remove());
 
@@ -188,13 +193,29 @@ describe('imp expiry (Active Directory through PowerShell)', function () {
       assert.match(human.stderr, /fix: Set a new password in AD \(Set-ADAccountPassword -Identity user3 -Reset\).*imp credentials set --account user3@contoso.com/);
     });
 
-    it('--event-log writes the result to the Application log under the source "imp" (registering it)', () => {
-      const state = lab.state();
-      assert.deepEqual(state.eventSources?.map((s) => [s.source, s.logName]), [['imp', 'Application']]);
-      const entries = state.eventLog ?? [];
-      assert.equal(entries.length, 1);
-      assert.deepEqual([entries[0]!.source, entries[0]!.logName, entries[0]!.eventId, entries[0]!.entryType], ['imp', 'Application', 1001, 'Warning']);
-      assert.match(entries[0]!.message, /^WARNING - user1@contoso.com password expires in 10 days/);
+    it('--event-log: the event for the result (1001 WARNING), written by a PowerShell of its own, never through the Exchange session', () => {
+      const document = JSON.parse(runs.get('in10')!.stdout);
+      assert.deepEqual(document.event.record, {
+        logName: 'Application', source: 'imp', eventId: 1001, entryType: 'Warning',
+        message: `${document.message}\r\nFix: ${document.fix[0]}`,
+      });
+      // Off Windows the writer says why nothing was written; the sim's Write-EventLog is never used.
+      assert.deepEqual([document.event.written, document.event.reason], [false, 'this is not Windows: there is no event log to write to']);
+      assert.equal(lab.state().eventLog, undefined);
+      assert.ok(!lab.calls().some((c) => /EventLog/.test(c.cmdlet)));
+    });
+
+    it('--event-log: failures leave event 1003 too (an option commander refuses, a bad threshold, Exchange unreachable)', () => {
+      const [missing, word, unreachable] = failures;
+      assert.equal(missing!.code, 3);
+      assert.match(missing!.stderr, /warning: the failure was not written to the event log either: this is not Windows/);
+      for (const run of [word!, unreachable!]) {
+        assert.equal(run.code, 3, run.stderr);
+        const { event } = JSON.parse(run.stdout);
+        assert.deepEqual([event.record.eventId, event.record.entryType], [1003, 'Warning']);
+      }
+      assert.match(JSON.parse(word!.stdout).event.record.message, /^UNKNOWN - svc-booking@contoso.com cannot check the password expiry: --warn-days "abc" is not a whole number.*\r\nFix: Pass e.g. --warn-days 14\.$/s);
+      assert.match(JSON.parse(unreachable!.stdout).event.record.message, /^UNKNOWN - svc-booking@contoso.com cannot check the password expiry: Exchange module \/nonexistent\/Exchange.psm1 does not exist/);
     });
 
     it('counts days left in UTC across the switch to summer time (TZ=Europe/Berlin)', () => {
@@ -209,6 +230,7 @@ describe('imp expiry (Active Directory through PowerShell)', function () {
 
     it('refuses bad thresholds with exit 3 before asking anything', () => {
       const [inverted, word, negative] = badThresholds;
+      assert.equal(badThresholds.length, 3);
       assert.equal(inverted!.code, 3);
       assert.match(inverted!.stderr, /--critical-days \(7\) is larger than --warn-days \(5\)/);
       assert.equal(word!.code, 3);
@@ -248,11 +270,10 @@ describe('imp expiry (Active Directory through PowerShell)', function () {
       assert.ok(searches.some((c) => (c.parameters.Filter as string).includes('(userPrincipalName=svc-nomailbox@contoso.com)')));
     });
 
-    it('--event-log where PowerShell has no Write-EventLog: says so, keeps the exit status', () => {
+    it('--event-log that cannot write says so and keeps the exit status', () => {
       const run = runs.get('in10')!;
       assert.equal(run.code, 1);
-      assert.match(run.stderr, /warning: the Windows event log is not available in this PowerShell/);
-      assert.equal(lab.state().eventLog, undefined);
+      assert.match(run.stderr, /warning: the result was not written to the event log: this is not Windows/);
     });
   });
 });
