@@ -110,7 +110,7 @@ function startup() {
   const node = time(['-e', '0']);
   const version = time([CLI, '--version']);
   const help = time([CLI, '--help']);
-  const probe = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(CLI)}); const m = Object.keys(require.cache); console.log(JSON.stringify({ total: m.length, heavy: m.filter((f) => /node_modules\\/(ews-javascript-api|keytar|node-powershell)\\//.test(f)).length }))`, '--', '--version'], { encoding: 'utf8' });
+  const probe = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(CLI)}); const m = Object.keys(require.cache); console.log(JSON.stringify({ total: m.length, heavy: m.filter((f) => /node_modules\\/(ews-javascript-api|@napi-rs\\/keyring|node-powershell)\\//.test(f)).length }))`, '--', '--version'], { encoding: 'utf8' });
   const modules = JSON.parse(probe.stdout.trim().split('\n').pop()!) as { total: number; heavy: number };
   return { nodeMs: node, versionMs: version, helpMs: help, ratio: version / node, modules: modules.total, heavyModules: modules.heavy };
 }
@@ -163,7 +163,7 @@ async function main() {
   const start = startup();
   result.startup = start;
   rows.push(['imp --version vs node -e 0', `${start.versionMs.toFixed(0)} / ${start.nodeMs.toFixed(0)} ms`, `${start.ratio.toFixed(2)}× (target ≤ 1.5×)`]);
-  rows.push(['modules loaded by imp --version', String(start.modules), `${start.heavyModules} from ews-javascript-api/keytar/node-powershell (target 0)`]);
+  rows.push(['modules loaded by imp --version', String(start.modules), `${start.heavyModules} from ews-javascript-api/@napi-rs/keyring/node-powershell (target 0)`]);
 
   if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else {

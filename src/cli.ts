@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // imp's entry point: wires the commands, and decides the exit code in exactly one place.
-// Heavy modules (node-powershell, ews-javascript-api, keytar) load only inside the commands that use them.
+// Heavy modules (node-powershell, ews-javascript-api, @napi-rs/keyring) load only inside the commands that use them.
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, ImpError, errorMessage } from './errors';
 import { Output } from './output';
@@ -13,7 +13,7 @@ const { version } = require('../package.json') as { version: string };
 
 /**
  * Every command, with the one-line summary --help shows. A command's module (and what it imports:
- * zod, the EWS client, keytar's wrapper) loads only when that command runs, so `imp --help` and
+ * zod, the EWS client, the keychain wrapper) loads only when that command runs, so `imp --help` and
  * `imp --version` stay as fast as commander alone.
  */
 const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[] = [

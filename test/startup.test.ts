@@ -1,4 +1,4 @@
-// Start-up budget: --help and --version load neither ews-javascript-api, keytar nor node-powershell,
+// Start-up budget: --help and --version load neither ews-javascript-api, @napi-rs/keyring nor node-powershell,
 // and start no PowerShell. (The time ratio against `node -e 0` is measured by npm run bench.)
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
@@ -25,7 +25,7 @@ describe('start-up', () => {
     it(`imp ${args.join(' ')} loads no EWS client, keychain or PowerShell bridge`, () => {
       const { modules, children, stdout } = loadedModules(args);
       assert.ok(stdout.length > 0, 'it printed something');
-      const heavy = modules.filter((m) => /node_modules[\\/](ews-javascript-api|keytar|node-powershell|@ewsjs)[\\/]/.test(m));
+      const heavy = modules.filter((m) => /node_modules[\\/](ews-javascript-api|@napi-rs[\\/]keyring|node-powershell|@ewsjs)[\\/]/.test(m));
       assert.deepEqual(heavy, []);
       assert.equal(children, 0, 'no process started');
     });

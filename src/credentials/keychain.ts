@@ -1,12 +1,12 @@
 // The service account's password lives in the OS keychain (Windows Credential Manager, macOS Keychain,
-// Secret Service on Linux) through keytar, and nowhere else: there is no plaintext fallback.
-// This is the only module that imports keytar, and it does so lazily (a native module, and optional
+// Secret Service on Linux) through @napi-rs/keyring, and nowhere else: there is no plaintext fallback.
+// This is the only module that imports the binding, and it does so lazily (a native module, and optional
 // for commands that never touch a password).
 import { ExitCode, ImpError, errorMessage } from '../errors';
 
 export const KEYCHAIN_SERVICE = 'imp: Exchange service account';
 
-type Keytar = typeof import('keytar');
+type Keyring = typeof import('@napi-rs/keyring');
 
 export interface StoredCredential {
   account: string;
@@ -22,7 +22,7 @@ const NO_FALLBACK = 'imp never falls back to a file; a single run can take the p
 function defaultFix(): string {
   if (process.platform === 'win32') return 'Run imp as the Windows user who owns the credential, with a loaded profile (Credential Manager is per user).';
   if (process.platform === 'darwin') return 'Unlock the login keychain (security unlock-keychain) and run imp in that user session.';
-  return `Install a Secret Service (apt-get install gnome-keyring libsecret-1-0 dbus-user-session) and run imp where it is unlocked: a desktop login does that; ${HEADLESS_SESSION}.`;
+  return `Install a Secret Service (apt-get install gnome-keyring dbus-user-session) and run imp where it is unlocked: a desktop login does that; ${HEADLESS_SESSION}.`;
 }
 
 export class KeychainUnavailableError extends ImpError {
@@ -56,43 +56,52 @@ export function credentialKey(account: string): string {
   return account.trim().toLowerCase();
 }
 
-let loaded: Keytar | undefined;
-async function keytar(): Promise<Keytar> {
+let loaded: Keyring | undefined;
+async function keyring(): Promise<Keyring> {
   if (loaded) return loaded;
   try {
-    const module = (await import('keytar')) as Keytar & { default?: Keytar };
-    // Native import() of this CommonJS module (tsx, bundlers) puts it whole only under `default`: the
-    // named exports Node guesses from its source stop at the first function.
-    loaded = typeof module.default?.findCredentials === 'function' ? module.default : module;
+    const module = (await import('@napi-rs/keyring')) as Keyring & { default?: Keyring };
+    // Native import() of this CommonJS module (tsx, bundlers) may put it whole only under `default`.
+    loaded = typeof module.default?.findCredentialsAsync === 'function' ? module.default : module;
     return loaded;
   } catch (error) {
     throw new KeychainUnavailableError(
-      `the keytar native module did not load (${errorMessage(error).split('\n')[0]})`,
+      `the @napi-rs/keyring native module did not load (${errorMessage(error).split('\n')[0]})`,
       error,
-      'Reinstall imp (npm ci) where keytar can be built: on Linux with libsecret-1-dev, g++ and python3; on Windows with the Visual Studio Build Tools.',
+      `Reinstall imp (npm ci, or unzip the offline bundle again) so that its prebuilt keychain binary for ${process.platform}-${process.arch} is present: it comes as the npm package @napi-rs/keyring-${process.platform}-${process.arch}-*, which an install with --omit=optional leaves out.`,
     );
   }
 }
 
-/** What libsecret's terse messages mean on a Linux box, and the fix (see reference/libraries.md §2). */
+/**
+ * On Linux the binding would silently fall back to the kernel keyutils keyring, which lives in memory and
+ * is gone after a reboot: pin the Secret Service so an unusable one is an error, not a lost password.
+ */
+const ENTRY_OPTIONS = { linux: { store: 'secret-service' as const } };
+
+function entry(k: Keyring, account: string) {
+  return new k.AsyncEntry(KEYCHAIN_SERVICE, account, ENTRY_OPTIONS);
+}
+
+/** What the Secret Service's terse messages mean on a Linux box, and the fix (see reference/libraries.md §2). */
 const LINUX_DIAGNOSES: { pattern: RegExp; reason: string; fix: string }[] = [
   {
-    pattern: /autolaunch D-Bus without X11|Could not connect|DBUS_SESSION_BUS_ADDRESS/i,
+    pattern: /autolaunch|Failed to connect|Could not connect|DBUS_SESSION_BUS_ADDRESS/i,
     reason: 'there is no D-Bus session bus to reach a Secret Service on',
     fix: `Run imp in a session with a D-Bus session bus and an unlocked Secret Service: a desktop login has both; ${HEADLESS_SESSION}.`,
   },
   {
     pattern: /not provided by any \.service files|org\.freedesktop\.secrets/i,
     reason: 'no Secret Service (gnome-keyring, KeePassXC) is installed or running',
-    fix: `Install one (apt-get install gnome-keyring libsecret-1-0) and start it unlocked: a desktop login does that; ${HEADLESS_SESSION}.`,
+    fix: `Install one (apt-get install gnome-keyring) and start it unlocked: a desktop login does that; ${HEADLESS_SESSION}.`,
   },
   {
-    pattern: /locked collection|is locked/i,
+    pattern: /locked collection|is locked|unlock prompt was dismissed/i,
     reason: 'the keyring is locked',
     fix: `Unlock it: on a desktop, log in graphically or unlock "Login" in Passwords and Keys (seahorse); ${HEADLESS_SESSION}.`,
   },
   {
-    pattern: /collection\/login|Object does not exist at path/i,
+    pattern: /collection\/login|Object does not exist at path|Secret Service: no result found/i,
     reason: 'the Secret Service has no login keyring yet',
     fix: `gnome-keyring creates it when first unlocked with a password, e.g. ${UNLOCKED_SESSION}.`,
   },
@@ -105,8 +114,8 @@ function keychainFailure(error: unknown): KeychainUnavailableError {
 }
 
 /** Runs a keychain call, turning "no D-Bus", "locked collection" and the like into KeychainUnavailableError. */
-async function withKeychain<T>(call: (k: Keytar) => Promise<T>): Promise<T> {
-  const k = await keytar();
+async function withKeychain<T>(call: (k: Keyring) => Promise<T>): Promise<T> {
+  const k = await keyring();
   try {
     return await call(k);
   } catch (error) {
@@ -131,29 +140,29 @@ function decode(account: string, secret: string): StoredCredential {
 }
 
 export async function storeCredential(account: string, password: string, now = new Date()): Promise<void> {
-  await withKeychain((k) => k.setPassword(KEYCHAIN_SERVICE, credentialKey(account), encode(password, now)));
+  await withKeychain((k) => entry(k, credentialKey(account)).setPassword(encode(password, now)));
 }
 
 /** A throw-away entry, written only to tell "nothing stored" from "keyring locked". */
 const PROBE_ACCOUNT = '.imp-keychain-probe';
 
 /**
- * libsecret answers a lookup in a locked keyring with "nothing found" instead of an error. A write does
+ * The Secret Service answers a lookup in a locked keyring with "nothing found" instead of an error. A write does
  * fail ("locked collection"), or brings up the unlock dialog on a desktop, so an empty answer on Linux is
  * checked with a throw-away write before it is believed (and asked again, in case it just got unlocked).
  */
 async function confirmedEmpty<T>(answer: T, empty: (answer: T) => boolean, again: () => Promise<T>): Promise<T> {
   if (!empty(answer) || process.platform !== 'linux') return answer;
   await withKeychain(async (k) => {
-    await k.setPassword(KEYCHAIN_SERVICE, PROBE_ACCOUNT, 'probe');
-    await k.deletePassword(KEYCHAIN_SERVICE, PROBE_ACCOUNT);
+    await entry(k, PROBE_ACCOUNT).setPassword('probe');
+    await entry(k, PROBE_ACCOUNT).deletePassword();
   });
   return again();
 }
 
 export async function readCredential(account: string): Promise<StoredCredential | null> {
   const key = credentialKey(account);
-  const lookup = () => withKeychain((k) => k.getPassword(KEYCHAIN_SERVICE, key));
+  const lookup = () => withKeychain((k) => entry(k, key).getPassword());
   const secret = await confirmedEmpty(await lookup(), (s) => s === null, lookup);
   return secret === null ? null : decode(key, secret);
 }
@@ -167,12 +176,12 @@ export async function requireCredential(account: string, offerStdin = true): Pro
 
 /** False when nothing was stored for the account. */
 export async function deleteCredential(account: string): Promise<boolean> {
-  const remove = () => withKeychain((k) => k.deletePassword(KEYCHAIN_SERVICE, credentialKey(account)));
+  const remove = () => withKeychain((k) => entry(k, credentialKey(account)).deletePassword());
   return confirmedEmpty(await remove(), (deleted) => !deleted, remove);
 }
 
-/** Accounts only: keytar's findCredentials hands back the secrets too; they are dropped here, unread. */
+/** Accounts only: findCredentials hands back the secrets too; they are dropped here, unread. */
 export async function listAccounts(): Promise<string[]> {
-  const find = async () => (await withKeychain((k) => k.findCredentials(KEYCHAIN_SERVICE))).map((c) => c.account).filter((a) => a !== PROBE_ACCOUNT);
+  const find = async () => (await withKeychain((k) => k.findCredentialsAsync(KEYCHAIN_SERVICE))).map((c) => c.account).filter((a) => a !== PROBE_ACCOUNT);
   return (await confirmedEmpty(await find(), (accounts) => accounts.length === 0, find)).sort();
 }

@@ -38,7 +38,7 @@ export function exchangeSetup(target: ExchangeTarget): SetupStep {
       return {
         template: 'connect',
         parameters: { mode, server, credentialUser },
-        // keytar itself loads only now (keychain.ts imports it lazily).
+        // The keychain binding itself loads only now (keychain.ts imports it lazily).
         secret: async () => (await requireCredential(credentialUser, false)).password,
       };
     }
