@@ -31,7 +31,7 @@ describe('npm package', function () {
     spawnSync(imp, args, { cwd: dir, input, encoding: 'utf8', env: { ...process.env, IMP_POWERSHELL: PWSH } });
 
   it('contains the built CLI, the templates and the README, and nothing from the tests', () => {
-    for (const needed of ['bin/imp.js', 'dist/cli.js', 'templates/grant.ps1', 'templates/runtime.ps1', 'src/sim/ExchangeSim.psm1', 'README.md']) {
+    for (const needed of ['bin/imp.js', 'dist/cli.js', 'templates/grant.ps1', 'templates/runtime.ps1', 'src/sim/exchange/ExchangeSim.psm1', 'src/sim/exchange/RoleAssignments.ps1', 'README.md']) {
       assert.ok(files.includes(needed), `${needed} missing from the tarball`);
     }
     assert.deepEqual(files.filter((f) => f.startsWith('test/') || f.endsWith('.ts') && !f.endsWith('.d.ts') || f.startsWith('.tools')), []);

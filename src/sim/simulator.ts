@@ -1,14 +1,17 @@
 // imp sim: a simulated Exchange in a state directory — the Management Shell module (ExchangeSim.psm1)
 // and the HTTPS EWS endpoint, both over one state.json.
-import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { packageRoot } from '../paths';
 import { applyPasswordExpiry, generatePassword, seedOrganization, type SeedOptions } from './organization';
 import { hashPassword, readState, STATE_FILE, writeState } from './state';
 
-export const SIM_MODULE_SOURCE = join(packageRoot, 'src', 'sim', 'ExchangeSim.psm1');
-export const SIM_MODULE_FILE = 'ExchangeSim.psm1';
+/** The module folder: ExchangeSim.psm1 dot-sources one file per noun from it. */
+export const SIM_MODULE_DIR = join(packageRoot, 'src', 'sim', 'exchange');
+export const SIM_MODULE_SOURCE = join(SIM_MODULE_DIR, 'ExchangeSim.psm1');
+/** Where the module folder goes inside a state directory; the module finds state.json one level up. */
+export const SIM_MODULE_FOLDER = 'ExchangeSim';
 const SERVICE_ACCOUNT = 'svc-booking';
 
 export interface SimulatorOptions {
@@ -61,8 +64,11 @@ export function prepareState(options: SimulatorOptions, ewsUrl: string): Simulat
     writeState(stateDir, seeded.state);
     ({ account, alias, username } = seeded);
   }
-  const exchangeModule = join(stateDir, SIM_MODULE_FILE);
-  copyFileSync(SIM_MODULE_SOURCE, exchangeModule);
+  const moduleDir = join(stateDir, SIM_MODULE_FOLDER);
+  // Replaced whole, so a re-opened lab never keeps a file the module no longer has.
+  rmSync(moduleDir, { recursive: true, force: true });
+  cpSync(SIM_MODULE_DIR, moduleDir, { recursive: true });
+  const exchangeModule = join(moduleDir, 'ExchangeSim.psm1');
   return { stateDir, exchangeModule, account, alias, username, password, propagationMs: options.propagationMs };
 }
 

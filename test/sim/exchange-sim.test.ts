@@ -1,11 +1,11 @@
-// The simulated Management Shell (src/sim/ExchangeSim.psm1) run in real pwsh against a seeded state directory:
+// The simulated Management Shell (src/sim/exchange/ExchangeSim.psm1 and its files) run in real pwsh against a seeded state directory:
 // cmdlet names, parameters, output properties and error texts as in ../shared/reference/exchange.md.
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyPasswordExpiry } from '../../src/sim/organization';
-import { SIM_MODULE_SOURCE } from '../../src/sim/simulator';
+import { SIM_MODULE_DIR, SIM_MODULE_SOURCE } from '../../src/sim/simulator';
 import { readState, STATE_FILE, writeState } from '../../src/sim/state';
 import { HOSTILE_STRINGS } from '../helpers/hostile';
 import { shellLab, type Lab } from '../helpers/imp';
@@ -33,6 +33,7 @@ interface AssignmentRow {
 const DC = 'DC01.contoso.com';
 const notFound = (identity: string): string => `The operation couldn't be performed because object '${identity}' couldn't be found on '${DC}'.`;
 // Windows PowerShell 5.1 must run the module too: none of PowerShell 7's syntax or parameters.
+const MODULE_FILES = readdirSync(SIM_MODULE_DIR).map((f) => join(SIM_MODULE_DIR, f));
 const PS7_ONLY = /\?\?|\?\.|\s\?\s|&&|\|\||-AsHashtable|-Parallel|ConvertFrom-Json[^\n]*-Depth/;
 
 describe('ExchangeSim.psm1 (simulated Exchange Management Shell)', function () {
@@ -65,9 +66,12 @@ describe('ExchangeSim.psm1 (simulated Exchange Management Shell)', function () {
       const run = await runSimShell<typeof result>(
         lab.settings.exchangeModule,
         `
-        $parseErrors = $null
-        $tokens = $null
-        [void][System.Management.Automation.Language.Parser]::ParseFile($Data.source, [ref]$tokens, [ref]$parseErrors)
+        $parseErrors = foreach ($source in $Data.sources) {
+            $errors = $null
+            $tokens = $null
+            [void][System.Management.Automation.Language.Parser]::ParseFile($source, [ref]$tokens, [ref]$errors)
+            $errors
+        }
         $mailbox = Get-Mailbox -Identity 'booking@contoso.com'
         $hostileResults = foreach ($identity in $Data.hostile) {
             [ordered]@{
@@ -94,7 +98,7 @@ describe('ExchangeSim.psm1 (simulated Exchange Management Shell)', function () {
             vdirAfter        = Get-WebServicesVirtualDirectory -Server 'ex01.contoso.com' | Select-Object BasicAuthentication, InternalAuthenticationMethods, Identity
         }
         `,
-        { source: SIM_MODULE_SOURCE, hostile },
+        { sources: MODULE_FILES, hostile },
         { HOME: home, USERPROFILE: home },
       );
       result = run.output;
@@ -107,12 +111,15 @@ describe('ExchangeSim.psm1 (simulated Exchange Management Shell)', function () {
 
     it('parses cleanly and uses no PowerShell 7-only syntax', () => {
       assert.deepEqual(result.parseErrors, []);
-      const code = readFileSync(SIM_MODULE_SOURCE, 'utf8')
-        .split('\n')
-        .filter((line) => !line.trimStart().startsWith('#'))
-        .join('\n');
-      assert.doesNotMatch(code, PS7_ONLY);
-      assert.doesNotMatch(readFileSync(SIM_MODULE_SOURCE, 'utf8'), /[^\x00-\x7f]/, 'ASCII only: 5.1 reads a BOM-less file as ANSI');
+      for (const file of MODULE_FILES) {
+        const text = readFileSync(file, 'utf8');
+        const code = text
+          .split('\n')
+          .filter((line) => !line.trimStart().startsWith('#'))
+          .join('\n');
+        assert.doesNotMatch(code, PS7_ONLY, file);
+        assert.doesNotMatch(text, /[^\x00-\x7f]/, `${file}: ASCII only, 5.1 reads a BOM-less file as ANSI`);
+      }
     });
 
     it('finds a mailbox by an alias address and reports its primary SMTP address', () => {
@@ -451,7 +458,8 @@ describe('ExchangeSim.psm1 (simulated Exchange Management Shell)', function () {
         lab.calls().map((c) => c.cmdlet),
         Array(8).fill('Get-ADUser'),
       );
-      assert.equal(existsSync(join(SIM_MODULE_SOURCE, '..', 'calls.jsonl')), false);
+      assert.equal(existsSync(join(SIM_MODULE_DIR, 'calls.jsonl')), false);
+      assert.equal(existsSync(join(SIM_MODULE_DIR, '..', 'calls.jsonl')), false);
     });
   });
 

@@ -1,0 +1,36 @@
+# Texts and constants shared by every noun. Texts the reference marks UNCONFIRMED are kept here, easy to correct.
+
+$script:Messages = @{
+    ObjectNotFound           = "The operation couldn't be performed because object '{0}' couldn't be found on '{1}'."
+    ObjectAmbiguous          = "The operation couldn't be performed because '{0}' matches multiple entries."
+    NameTooLong              = 'The length of the property is too long. The maximum length is {0} and the length of the value provided is {1}.'
+    ADIdentityNotFound       = "Cannot find an object with identity: '{0}' under: '{1}'."
+    # UNCONFIRMED texts (reference sections 1 and 3): Exchange's resource strings are not public.
+    RoleNotFound             = 'The role "{0}" couldn''t be found.'
+    ScopeNotFound            = 'The management scope "{0}" couldn''t be found.'
+    AssignmentExists         = 'The role assignment "{0}" already exists.'
+    ScopeExists              = 'The management scope "{0}" already exists.'
+    ScopeInUse               = 'The management scope "{0}" is in use by role assignment "{1}".'
+    InvalidFilter            = 'Invalid filter syntax. {0} For a description of the filter parameter syntax see the command help. "{1}" at position {2}.'
+    AssignmentMethodAlone    = 'The AssignmentMethod parameter can only be used together with the RoleAssignee parameter.'
+    RelativeScopeUnsupported = 'The simulated Exchange supports only the Organization recipient write scope, not "{0}".'
+    # The simulator's own trouble, not an Exchange text.
+    StateLocked              = 'The simulated Exchange state is locked by another process: "{0}".'
+}
+
+$script:ImpersonationRole = 'ApplicationImpersonation'
+$script:MaxNameLength = 64
+$script:SecurityGroupTypes = @('RoleGroup', 'MailUniversalSecurityGroup')
+$script:ExchangeTaskNamespaces = @{
+    Mailbox                     = 'RecipientTasks'
+    Recipient                   = 'RecipientTasks'
+    Group                       = 'RecipientTasks'
+    DistributionGroupMember     = 'RecipientTasks'
+    ManagementRoleAssignment    = 'RbacTasks'
+    ManagementScope             = 'RbacTasks'
+    WebServicesVirtualDirectory = 'SystemConfigurationTasks'
+}
+
+$script:Utf8NoBom = [System.Text.UTF8Encoding]::new($false)
+$script:Invariant = [System.Globalization.CultureInfo]::InvariantCulture
+$script:ExchangeServer = 'EX01'

@@ -1,0 +1,193 @@
+# The directory: users, groups and recipients, the identities Exchange accepts for them, group membership,
+# and one property bag per object that filters and output objects read.
+
+function Test-SimIsGroup($Object) {
+    return $null -ne $Object.PSObject.Properties['members']
+}
+
+function Test-SimMailEnabledGroup($Group) {
+    return ($Group.recipientTypeDetails -ne 'RoleGroup') -and [bool]$Group.primarySmtpAddress
+}
+
+function Get-SimMailboxUsers($State) {
+    $list = [System.Collections.Generic.List[object]]::new()
+    foreach ($user in $State.users) { if ($null -ne $user.mailbox) { $list.Add($user) } }
+    return ,$list.ToArray()
+}
+
+function Get-SimRecipients($State) {
+    # Recipients are mail-enabled objects: mailboxes and mail-enabled groups (role groups are not).
+    $list = [System.Collections.Generic.List[object]]::new()
+    $list.AddRange((Get-SimMailboxUsers $State))
+    foreach ($group in $State.groups) { if (Test-SimMailEnabledGroup $group) { $list.Add($group) } }
+    return ,$list.ToArray()
+}
+
+function Get-SimSecurityGroups($State) {
+    $list = [System.Collections.Generic.List[object]]::new()
+    foreach ($group in $State.groups) {
+        if (Test-SimTextIn $group.recipientTypeDetails $script:SecurityGroupTypes) { $list.Add($group) }
+    }
+    return ,$list.ToArray()
+}
+
+function Find-SimByDistinguishedName($State, [string] $DistinguishedName) {
+    foreach ($user in $State.users) { if (Test-SimText $user.distinguishedName $DistinguishedName) { return $user } }
+    foreach ($group in $State.groups) { if (Test-SimText $group.distinguishedName $DistinguishedName) { return $group } }
+    return $null
+}
+
+function Get-SimDirectoryKeys($State, $Object) {
+    # Every string Exchange accepts as the identity of a user, mailbox or group.
+    $keys = [System.Collections.Generic.List[string]]::new()
+    $keys.Add($Object.name)
+    $keys.Add($Object.samAccountName)
+    $keys.Add($State.organization.netbiosName + '\' + $Object.samAccountName)
+    $keys.Add($Object.distinguishedName)
+    $keys.Add($Object.guid)
+    $keys.Add((ConvertTo-SimCanonicalName $State $Object.distinguishedName $Object.name))
+    if (Test-SimIsGroup $Object) {
+        if ($Object.primarySmtpAddress) { $keys.Add($Object.primarySmtpAddress); $keys.Add('smtp:' + $Object.primarySmtpAddress) }
+    } else {
+        $keys.Add($Object.userPrincipalName)
+        if ($null -ne $Object.mailbox) {
+            $keys.Add($Object.mailbox.alias)
+            $keys.Add($Object.mailbox.displayName)
+            $keys.Add($Object.mailbox.primarySmtpAddress)
+            foreach ($proxy in $Object.mailbox.emailAddresses) {
+                $keys.Add($proxy)
+                $keys.Add(($proxy -replace '^[^:]*:', ''))
+            }
+        }
+    }
+    return ,$keys.ToArray()
+}
+
+function Get-SimNamedKeys($State, $Object, [string] $Kind) {
+    # Role assignments, scopes and virtual directories are named by name, guid or distinguished name.
+    switch ($Kind) {
+        'Assignment' { return ,@($Object.name, $Object.guid, (Get-SimRbacDistinguishedName $State 'Role Assignments' $Object.name)) }
+        'Scope' { return ,@($Object.name, $Object.guid, (Get-SimRbacDistinguishedName $State 'Scopes' $Object.name)) }
+        'VirtualDirectory' { return ,@(($Object.server + '\' + $Object.name), $Object.name) }
+    }
+}
+
+function Find-SimByIdentity($State, [object[]] $Items, [string] $Identity, [string] $Kind = 'Directory') {
+    $found = [System.Collections.Generic.List[object]]::new()
+    if (-not $Identity) { return ,$found.ToArray() }
+    $wanted = @($Identity)
+    $parsedGuid = [guid]::Empty
+    if ([guid]::TryParse($Identity, [ref]$parsedGuid)) { $wanted += $parsedGuid.ToString() }
+    foreach ($item in $Items) {
+        if ($Kind -eq 'Directory') { $keys = Get-SimDirectoryKeys $State $item }
+        else { $keys = Get-SimNamedKeys $State $item $Kind }
+        foreach ($key in $keys) {
+            if (Test-SimTextIn $key $wanted) { $found.Add($item); break }
+        }
+    }
+    return ,$found.ToArray()
+}
+
+function Resolve-SimIdentity($State, [object[]] $Items, [string] $Identity, [string] $Kind = 'Directory', [string] $NotFoundMessage) {
+    $found = Find-SimByIdentity $State $Items $Identity $Kind
+    if ($found.Count -eq 0) {
+        if ($NotFoundMessage) { throw [ManagementObjectNotFoundException]::new($NotFoundMessage) }
+        throw (New-SimNotFound $State $Identity)
+    }
+    if ($found.Count -gt 1) { throw [ManagementObjectAmbiguousException]::new(($script:Messages.ObjectAmbiguous -f $Identity)) }
+    return $found[0]
+}
+
+function Get-SimGroupsOf($State, [string] $MemberDistinguishedName, [switch] $Recurse, [switch] $SecurityOnly) {
+    # Groups that list the member; with -Recurse also the groups containing those groups (cycles are safe).
+    $result = [System.Collections.Generic.List[object]]::new()
+    $seen = [System.Collections.Generic.HashSet[string]]::new([System.StringComparer]::OrdinalIgnoreCase)
+    $pending = [System.Collections.Generic.Queue[string]]::new()
+    $pending.Enqueue($MemberDistinguishedName)
+    while ($pending.Count -gt 0) {
+        $current = $pending.Dequeue()
+        foreach ($group in $State.groups) {
+            if ($SecurityOnly -and -not (Test-SimTextIn $group.recipientTypeDetails $script:SecurityGroupTypes)) { continue }
+            if (-not (Test-SimTextIn $current $group.members)) { continue }
+            if (-not $seen.Add($group.distinguishedName)) { continue }
+            $result.Add($group)
+            if ($Recurse) { $pending.Enqueue($group.distinguishedName) }
+        }
+    }
+    return ,$result.ToArray()
+}
+
+function Get-SimGroupMemberUsers($State, $Group) {
+    # Users in the group or in any group nested inside it, each once.
+    $result = [System.Collections.Generic.List[object]]::new()
+    $seen = [System.Collections.Generic.HashSet[string]]::new([System.StringComparer]::OrdinalIgnoreCase)
+    [void]$seen.Add($Group.distinguishedName)
+    $pending = [System.Collections.Generic.Queue[object]]::new()
+    $pending.Enqueue($Group)
+    while ($pending.Count -gt 0) {
+        foreach ($memberDn in $pending.Dequeue().members) {
+            if (-not $seen.Add($memberDn)) { continue }
+            $member = Find-SimByDistinguishedName $State $memberDn
+            if ($null -eq $member) { continue }
+            if (Test-SimIsGroup $member) { $pending.Enqueue($member) } else { $result.Add($member) }
+        }
+    }
+    return ,$result.ToArray()
+}
+
+function Get-SimDirectoryFacts($State, $Object) {
+    # One property bag per user or group, named as Exchange and the AD module name them. Filters are
+    # evaluated against it and the output objects are read from it.
+    $isGroup = Test-SimIsGroup $Object
+    $memberOf = [System.Collections.Generic.List[string]]::new()
+    foreach ($group in (Get-SimGroupsOf $State $Object.distinguishedName)) { $memberOf.Add($group.distinguishedName) }
+    $facts = @{
+        Name              = $Object.name
+        SamAccountName    = $Object.samAccountName
+        DistinguishedName = $Object.distinguishedName
+        Identity          = ConvertTo-SimCanonicalName $State $Object.distinguishedName $Object.name
+        Guid              = $Object.guid
+        MemberOfGroup     = $memberOf.ToArray()
+        Title             = $null
+        Department        = $null
+    }
+    if ($isGroup) {
+        $type = [string]$Object.recipientTypeDetails
+        # Only a mail-enabled group has an alias.
+        if ($Object.primarySmtpAddress) { $facts.Alias = $Object.samAccountName } else { $facts.Alias = $null }
+        $facts.DisplayName = $Object.name
+        $facts.RecipientTypeDetails = $type
+        if ($type -eq 'RoleGroup') { $facts.RecipientType = 'Group' } else { $facts.RecipientType = $type }
+        $facts.PrimarySmtpAddress = $Object.primarySmtpAddress
+        if ($Object.primarySmtpAddress) { $facts.EmailAddresses = @('SMTP:' + $Object.primarySmtpAddress) } else { $facts.EmailAddresses = @() }
+        $facts.UserPrincipalName = $null
+        $facts.Enabled = $true
+        $facts.GivenName = $null
+        $facts.Surname = $null
+    } else {
+        $facts.UserPrincipalName = $Object.userPrincipalName
+        $facts.Enabled = [bool]$Object.enabled
+        $nameParts = ([string]$Object.name).Split([char]' ', 2)
+        if ($nameParts.Count -eq 2) { $facts.GivenName = $nameParts[0]; $facts.Surname = $nameParts[1] }
+        else { $facts.GivenName = $null; $facts.Surname = $null }
+        $mailbox = $Object.mailbox
+        if ($null -ne $mailbox) {
+            $facts.Alias = $mailbox.alias
+            $facts.DisplayName = $mailbox.displayName
+            $facts.RecipientType = 'UserMailbox'
+            $facts.RecipientTypeDetails = $mailbox.recipientTypeDetails
+            $facts.PrimarySmtpAddress = $mailbox.primarySmtpAddress
+            $facts.EmailAddresses = @($mailbox.emailAddresses)
+        } else {
+            $facts.Alias = $null
+            $facts.DisplayName = $Object.name
+            $facts.RecipientType = 'User'
+            $facts.RecipientTypeDetails = 'User'
+            $facts.PrimarySmtpAddress = $null
+            $facts.EmailAddresses = @()
+        }
+    }
+    $facts.mail = $facts.PrimarySmtpAddress
+    $facts.EmailAddress = $facts.PrimarySmtpAddress
+    return $facts
+}

@@ -1,0 +1,27 @@
+# Error records shaped as Exchange and the ActiveDirectory module write them.
+
+function ConvertTo-SimErrorRecord([System.Management.Automation.ErrorRecord] $ErrorRecord, [string] $Command) {
+    $exception = $ErrorRecord.Exception
+    if (-not ($exception -is [SimException])) { return $ErrorRecord }
+    $verb, $noun = $Command.Split('-', 2)
+    $typeName = $exception.GetType().Name
+    if ($noun -eq 'ADUser') {
+        $errorId = 'ActiveDirectoryCmdlet:Microsoft.ActiveDirectory.Management.{0},Microsoft.ActiveDirectory.Management.Commands.{1}{2}' -f $typeName, $verb, $noun
+    } else {
+        # The shape of a remote Exchange error id; the hex code is an internal hash Exchange does not document.
+        $timeStamp = [DateTime]::UtcNow.ToString('M/d/yyyy h:mm:ss tt', $script:Invariant)
+        $errorId = '[Server={0},RequestId={1},TimeStamp={2}] [FailureCategory=Cmdlet-{3}] E3DE7D95,Microsoft.Exchange.Management.{4}.{5}{6}' -f `
+            $script:ExchangeServer, [guid]::NewGuid(), $timeStamp, $typeName, $script:ExchangeTaskNamespaces[$noun], $verb, $noun
+    }
+    return [System.Management.Automation.ErrorRecord]::new($exception, $errorId, $exception.Category, $exception.Target)
+}
+
+function New-SimNotFound($State, [string] $Identity) {
+    return [ManagementObjectNotFoundException]::new(($script:Messages.ObjectNotFound -f $Identity, $State.organization.domainController))
+}
+
+function Assert-SimNameLength([string] $Name) {
+    if ($Name.Length -gt $script:MaxNameLength) {
+        throw [DataValidationException]::new(($script:Messages.NameTooLong -f $script:MaxNameLength, $Name.Length))
+    }
+}

@@ -1,0 +1,52 @@
+# ExchangeSim.psm1: a simulated Exchange Management Shell (plus Get-ADUser, Task Scheduler and event log
+# cmdlets) over one JSON state file. One file per noun, dot-sourced here, as CSS-Exchange keeps its functions.
+#
+# imp sim copies this folder into its state directory: state.json lives in the folder above this module, or
+# in $env:IMP_SIM_STATE_DIR when that is set. The schema is src/sim/state.ts. Every exported cmdlet reads the
+# state afresh and appends one line to calls.jsonl, so tests can prove which cmdlets ran, with which values,
+# from which process.
+#
+# Runs unchanged on Windows PowerShell 5.1 and PowerShell 7. Identities, names and filters are data only:
+# nothing here evaluates them, and filters go through a real tokenizer and parser.
+# Facts about real Exchange come from ../../../../shared/reference/exchange.md; texts it marks UNCONFIRMED
+# are kept in Constants.ps1 so they are easy to correct.
+
+Set-StrictMode -Version 2.0
+
+$script:SimStateRoot = Split-Path -Parent $PSScriptRoot
+
+# Exceptions first: every other file may throw them. Then the shared plumbing, then one file per noun.
+foreach ($file in @(
+        'Exceptions', 'Constants', 'State', 'Errors', 'Text', 'Directory', 'RecipientFilter',
+        'Recipients', 'Groups', 'RoleAssignments', 'Scopes', 'VirtualDirectories', 'ADUsers', 'Ldap',
+        'EventLog', 'ScheduledTasks'
+    )) {
+    . (Join-Path $PSScriptRoot ($file + '.ps1'))
+}
+
+Export-ModuleMember -Function @(
+    'Get-Mailbox', 'Get-Recipient', 'Get-Group', 'Get-DistributionGroupMember',
+    'New-ManagementRoleAssignment', 'Get-ManagementRoleAssignment', 'Remove-ManagementRoleAssignment',
+    'New-ManagementScope', 'Get-ManagementScope', 'Remove-ManagementScope',
+    'Get-WebServicesVirtualDirectory', 'Set-WebServicesVirtualDirectory'
+)
+
+# What this simulated machine has besides Exchange (state.machine, read once at import).
+Export-ModuleMember -Function @(
+    'New-ScheduledTaskAction', 'New-ScheduledTaskTrigger', 'New-ScheduledTaskPrincipal', 'New-ScheduledTaskSettingsSet',
+    'Register-ScheduledTask', 'Get-ScheduledTask', 'Get-ScheduledTaskInfo', 'Unregister-ScheduledTask'
+)
+if (Get-SimMachineSetting 'eventLogCmdlets') { Export-ModuleMember -Function @('New-EventLog', 'Write-EventLog') }
+if (Get-SimMachineSetting 'activeDirectoryModule') {
+    Export-ModuleMember -Function @('Get-ADUser')
+} else {
+    # No ActiveDirectory module: LDAP through [adsisearcher] stands in, until the module is removed.
+    $script:TypeAccelerators = [psobject].Assembly.GetType('System.Management.Automation.TypeAccelerators')
+    $script:OriginalAdsiSearcher = $script:TypeAccelerators::Get['adsisearcher']
+    [void]$script:TypeAccelerators::Remove('adsisearcher')
+    $script:TypeAccelerators::Add('adsisearcher', [SimDirectorySearcher])
+    $ExecutionContext.SessionState.Module.OnRemove = {
+        [void]$script:TypeAccelerators::Remove('adsisearcher')
+        if ($null -ne $script:OriginalAdsiSearcher) { $script:TypeAccelerators::Add('adsisearcher', $script:OriginalAdsiSearcher) }
+    }
+}

@@ -1,0 +1,100 @@
+# Get-Mailbox and Get-Recipient.
+
+function ConvertTo-SimMailboxOutput($State, $User) {
+    $facts = Get-SimDirectoryFacts $State $User
+    return [pscustomobject]@{
+        Name                 = $facts.Name
+        Alias                = $facts.Alias
+        DisplayName          = $facts.DisplayName
+        RecipientType        = $facts.RecipientType
+        RecipientTypeDetails = $facts.RecipientTypeDetails
+        PrimarySmtpAddress   = $facts.PrimarySmtpAddress
+        EmailAddresses       = [string[]]$facts.EmailAddresses
+        UserPrincipalName    = $facts.UserPrincipalName
+        SamAccountName       = $facts.SamAccountName
+        DistinguishedName    = $facts.DistinguishedName
+        Identity             = $facts.Identity
+        Guid                 = [guid]$facts.Guid
+        ExchangeGuid         = Get-SimDerivedGuid $facts.Guid 'ExchangeGuid'
+        IsMailboxEnabled     = $true
+        AccountDisabled      = -not $facts.Enabled
+        ServerName           = $State.organization.exchangeServer.ToLowerInvariant()
+        Database             = 'DB01'
+    }
+}
+
+function ConvertTo-SimRecipientOutput($State, $Object) {
+    $facts = Get-SimDirectoryFacts $State $Object
+    return [pscustomobject]@{
+        Name                 = $facts.Name
+        Alias                = $facts.Alias
+        RecipientType        = $facts.RecipientType
+        RecipientTypeDetails = $facts.RecipientTypeDetails
+        PrimarySmtpAddress   = $facts.PrimarySmtpAddress
+        EmailAddresses       = [string[]]$facts.EmailAddresses
+        DistinguishedName    = $facts.DistinguishedName
+        Identity             = $facts.Identity
+        Guid                 = [guid]$facts.Guid
+    }
+}
+
+function Get-Mailbox {
+    [CmdletBinding()]
+    param(
+        [Parameter(Position = 0)] [string] $Identity,
+        [string[]] $RecipientTypeDetails,
+        [ValidatePattern('^(?i:unlimited|\d+)$')] [string] $ResultSize,
+        [string] $DomainController
+    )
+    try {
+        Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+        $state = Read-SimState
+        $mailboxes = [System.Collections.Generic.List[object]]::new()
+        foreach ($user in (Get-SimMailboxUsers $state)) {
+            if ($RecipientTypeDetails -and -not (Test-SimTextIn $user.mailbox.recipientTypeDetails $RecipientTypeDetails)) { continue }
+            $mailboxes.Add($user)
+        }
+        if ($PSBoundParameters.ContainsKey('Identity')) {
+            $selected = @(Resolve-SimIdentity $state $mailboxes.ToArray() $Identity)
+        } else {
+            $selected = Select-SimResultSize $mailboxes.ToArray() $ResultSize
+        }
+        $output = foreach ($user in $selected) { ConvertTo-SimMailboxOutput $state $user }
+    } catch {
+        $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+    }
+    $output
+}
+
+function Get-Recipient {
+    [CmdletBinding(DefaultParameterSetName = 'Identity')]
+    param(
+        [Parameter(Position = 0, ParameterSetName = 'Identity')] [string] $Identity,
+        [Parameter(Mandatory = $true, ParameterSetName = 'RecipientPreviewFilter')] [string] $RecipientPreviewFilter,
+        [string[]] $RecipientTypeDetails,
+        [ValidatePattern('^(?i:unlimited|\d+)$')] [string] $ResultSize,
+        [string] $DomainController
+    )
+    try {
+        Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+        $state = Read-SimState
+        $filter = $null
+        if ($PSBoundParameters.ContainsKey('RecipientPreviewFilter')) { $filter = ConvertFrom-SimFilter $RecipientPreviewFilter }
+        $recipients = [System.Collections.Generic.List[object]]::new()
+        foreach ($recipient in (Get-SimRecipients $state)) {
+            $facts = Get-SimDirectoryFacts $state $recipient
+            if ($RecipientTypeDetails -and -not (Test-SimTextIn $facts.RecipientTypeDetails $RecipientTypeDetails)) { continue }
+            if ($null -ne $filter -and -not (Test-SimFilter $filter $facts)) { continue }
+            $recipients.Add($recipient)
+        }
+        if ($PSBoundParameters.ContainsKey('Identity')) {
+            $selected = @(Resolve-SimIdentity $state $recipients.ToArray() $Identity)
+        } else {
+            $selected = Select-SimResultSize $recipients.ToArray() $ResultSize
+        }
+        $output = foreach ($recipient in $selected) { ConvertTo-SimRecipientOutput $state $recipient }
+    } catch {
+        $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+    }
+    $output
+}

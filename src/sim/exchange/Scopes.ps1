@@ -1,0 +1,148 @@
+# New-, Get- and Remove-ManagementScope: recipient scopes with an OPATH filter and an optional RecipientRoot.
+
+function ConvertTo-SimScopeOutput($State, $Scope) {
+    return [pscustomobject]@{
+        Name                 = $Scope.name
+        ScopeRestrictionType = 'RecipientScope'
+        Exclusive            = [bool]$Scope.exclusive
+        RecipientRoot        = $Scope.recipientRoot
+        RecipientFilter      = $Scope.recipientFilter
+        ServerFilter         = $null
+        DatabaseFilter       = $null
+        Identity             = $Scope.name
+        Guid                 = [guid]$Scope.guid
+        WhenCreatedUTC       = ConvertTo-SimUtcDate $Scope.whenCreatedUTC
+        DistinguishedName    = Get-SimRbacDistinguishedName $State 'Scopes' $Scope.name
+    }
+}
+
+function Find-SimScopeByName($State, [string] $Name) {
+    foreach ($scope in $State.scopes) { if (Test-SimText $scope.name $Name) { return $scope } }
+    return $null
+}
+
+function Resolve-SimScope($State, [string] $Identity) {
+    return Resolve-SimIdentity $State $State.scopes $Identity 'Scope' ($script:Messages.ScopeNotFound -f $Identity)
+}
+
+function Find-SimScopeAssignment($State, $Scope) {
+    foreach ($assignment in $State.assignments) {
+        if (Test-SimText $assignment.customRecipientWriteScope $Scope.name) { return $assignment }
+    }
+    return $null
+}
+
+function Test-SimUnderRoot([System.Collections.IDictionary] $Facts, [string] $Root) {
+    # A RecipientRoot is an OU given as a DN or a canonical name.
+    if ($Facts.DistinguishedName.EndsWith(',' + $Root, [System.StringComparison]::OrdinalIgnoreCase)) { return $true }
+    return $Facts.Identity.StartsWith($Root.TrimEnd('/') + '/', [System.StringComparison]::OrdinalIgnoreCase)
+}
+
+function New-ManagementScope {
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param(
+        [Parameter(Mandatory = $true, Position = 0)] [string] $Name,
+        [Parameter(Mandatory = $true)] [string] $RecipientRestrictionFilter,
+        [string] $RecipientRoot,
+        [switch] $Exclusive,
+        [switch] $Force,
+        [string] $DomainController
+    )
+    try {
+        Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+        Assert-SimNameLength $Name
+        [void](ConvertFrom-SimFilter $RecipientRestrictionFilter)
+        Assert-SimScopeNameFree (Read-SimState) $Name
+        if (-not $PSCmdlet.ShouldProcess(('Creating management scope "{0}".' -f $Name), $Name, 'New-ManagementScope')) { return }
+        $root = $null
+        if ($RecipientRoot) { $root = $RecipientRoot }
+        $scope = [pscustomobject]@{
+            guid            = [guid]::NewGuid().ToString()
+            name            = $Name
+            recipientFilter = $RecipientRestrictionFilter
+            recipientRoot   = $root
+            exclusive       = [bool]$Exclusive
+            whenCreatedUTC  = ConvertTo-SimIsoText ([DateTime]::UtcNow)
+        }
+        $lock = Lock-SimState
+        try {
+            $state = Read-SimState
+            Assert-SimScopeNameFree $state $Name
+            $state.scopes = $state.scopes + $scope
+            Write-SimState $state
+        } finally {
+            Unlock-SimState $lock
+        }
+        $output = ConvertTo-SimScopeOutput $state $scope
+    } catch {
+        $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+    }
+    $output
+}
+
+function Assert-SimScopeNameFree($State, [string] $Name) {
+    if ((Get-SimNameSet $State.scopes).Contains($Name)) { throw [ADObjectAlreadyExistsException]::new(($script:Messages.ScopeExists -f $Name)) }
+}
+
+function Get-ManagementScope {
+    [CmdletBinding()]
+    param(
+        [Parameter(Position = 0)] [string] $Identity,
+        [bool] $Exclusive,
+        [string] $DomainController
+    )
+    try {
+        Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+        $state = Read-SimState
+        if ($PSBoundParameters.ContainsKey('Identity')) { $selected = @(Resolve-SimScope $state $Identity) }
+        else { $selected = $state.scopes }
+        $output = foreach ($scope in $selected) {
+            if ($PSBoundParameters.ContainsKey('Exclusive') -and [bool]$scope.exclusive -ne $Exclusive) { continue }
+            ConvertTo-SimScopeOutput $state $scope
+        }
+    } catch {
+        $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+    }
+    $output
+}
+
+function Remove-ManagementScope {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipeline = $true, ValueFromPipelineByPropertyName = $true)] [string] $Identity,
+        [switch] $Force,
+        [string] $DomainController
+    )
+    process {
+        try {
+            Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+            $state = Read-SimState
+            $scope = Resolve-SimScope $state $Identity
+            Assert-SimScopeUnused $state $scope
+        } catch {
+            $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+        }
+        if ($Force -and -not $PSBoundParameters.ContainsKey('Confirm')) { $ConfirmPreference = 'None' }
+        if (-not $PSCmdlet.ShouldProcess(('Removing management scope "{0}".' -f $scope.name), $scope.name, 'Remove-ManagementScope')) { return }
+        try {
+            $lock = Lock-SimState
+            try {
+                $state = Read-SimState
+                $current = Find-SimStateItem $state 'scopes' $scope.guid
+                if ($null -eq $current) { throw [ManagementObjectNotFoundException]::new(($script:Messages.ScopeNotFound -f $Identity)) }
+                Assert-SimScopeUnused $state $current
+                Remove-SimStateItem $state 'scopes' $scope.guid
+                Write-SimState $state
+            } finally {
+                Unlock-SimState $lock
+            }
+        } catch {
+            $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+        }
+    }
+}
+
+function Assert-SimScopeUnused($State, $Scope) {
+    $assignment = Find-SimScopeAssignment $State $Scope
+    if ($null -ne $assignment) { throw [ManagementScopeInUseException]::new(($script:Messages.ScopeInUse -f $Scope.name, $assignment.name)) }
+}
