@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // imp's entry point: wires the commands, and decides the exit code in exactly one place.
-// Heavy modules (node-powershell, ews-javascript-api, @napi-rs/keyring) load only inside the commands that use them.
+// Heavy modules (ews-javascript-api, @napi-rs/keyring, zod) load only inside the commands that use them.
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, ImpError, errorMessage } from './errors';
 import { Output } from './output';

@@ -1,9 +1,10 @@
-// One persistent PowerShell process per CLI invocation (node-powershell), started with
-// -NoProfile -NonInteractive, and disposed on every exit path: normal end, error, timeout, Ctrl-C.
-import type { PowerShell as NodePowerShell } from 'node-powershell';
+// One persistent PowerShell process per CLI invocation, started with -NoProfile -NonInteractive in a
+// process group of its own, and ended with everything it started on every exit path: normal end, error,
+// timeout, Ctrl-C.
 import type { z } from 'zod';
 import { errorMessage } from '../errors';
 import { resolvePowerShell } from './executable';
+import { PowerShellProcess } from './process';
 import {
   PowerShellCommandError,
   PowerShellExitedError,
@@ -74,9 +75,10 @@ function invocation(text: string, parameters: object, global: boolean): string {
 export class PowerShellSession {
   /** How many PowerShell processes this session has started (restarts after a timeout count). */
   processesStarted = 0;
-  private shell: NodePowerShell | undefined;
-  private powershellPid: number | undefined;
-  private starting: Promise<NodePowerShell> | undefined;
+  private shell: PowerShellProcess | undefined;
+  private starting: Promise<PowerShellProcess> | undefined;
+  /** Commands in flight: a busy PowerShell cannot read `exit`, so dispose() kills it. */
+  private busy = 0;
   private readonly timeoutMs: number;
   private readonly executable: string;
 
@@ -88,7 +90,7 @@ export class PowerShellSession {
 
   /** PowerShell's own $PID. A launcher (the dotnet tool shim, for one) may sit between Node and it. */
   get pid(): number | undefined {
-    return this.shell ? this.powershellPid : undefined;
+    return this.shell?.powershellPid;
   }
 
   /** Runs a template with its parameters as data and validates its result with `schema`. */
@@ -120,42 +122,32 @@ export class PowerShellSession {
     return this.run(template, { ...parameters, sealedSecret: await this.sealSecret(shell, secret) }, schema);
   }
 
+  /** Ends PowerShell: with `exit` when it is idle, killed (with all it started) when it is busy or hung. */
   async dispose(): Promise<void> {
     liveSessions.delete(this);
     const shell = this.shell;
-    const powershellPid = this.powershellPid;
     this.shell = undefined;
-    this.powershellPid = undefined;
     this.starting = undefined;
-    if (shell) await disposeShell(shell, powershellPid);
+    if (shell) await shell.close(this.busy === 0);
   }
 
   /** Synchronous, for process 'exit': no time is left to wait for anything. */
   killNow(): void {
-    if (this.shell) killQuietly(childOf(this.shell).pid!);
-    if (this.powershellPid) killQuietly(this.powershellPid);
+    this.shell?.kill();
   }
 
-  private started(): Promise<NodePowerShell> {
+  private started(): Promise<PowerShellProcess> {
     if (this.shell) return Promise.resolve(this.shell);
     this.starting ??= this.start().finally(() => (this.starting = undefined));
     return this.starting;
   }
 
-  private async start(): Promise<NodePowerShell> {
+  private async start(): Promise<PowerShellProcess> {
     // Before any PowerShell starts: a password missing from the keychain is an error of its own (exit 3).
     const setup = this.options.setup ?? [];
     const secrets = await Promise.all(setup.map((step) => step.secret?.()));
-    const { PowerShell } = await import('node-powershell');
-    const shell = new PowerShell({
-      executable: this.executable,
-      executableOptions: { '-NoProfile': true, '-NonInteractive': true, '-ExecutionPolicy': 'Bypass' },
-      throwOnInvocationError: false,
-      spawnOptions: { env: sessionEnvironment() },
-    });
+    const shell = new PowerShellProcess(this.executable, sessionEnvironment());
     this.processesStarted += 1;
-    // node-powershell leaves its exit promise without a handler: a crash while idle would take Node down.
-    exitPromiseOf(shell).catch(() => undefined);
     this.shell = shell;
     liveSessions.add(this);
     const runtime = templateText('runtime', { common: false });
@@ -164,7 +156,7 @@ export class PowerShellSession {
       'runtime',
       `iex ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${toBase64(runtime)}'))); [Console]::Out.WriteLine('<<imp-pid>>' + $PID)`,
     );
-    this.powershellPid = Number(/<<imp-pid>>(\d+)/.exec(stdout)?.[1]) || childOf(shell).pid;
+    shell.powershellPid = Number(/<<imp-pid>>(\d+)/.exec(stdout)?.[1]) || shell.pid;
     for (const [index, step] of setup.entries()) {
       const secret = secrets[index];
       const parameters = secret === undefined ? step.parameters : { ...step.parameters, credentialSecret: await this.sealSecret(shell, secret) };
@@ -180,12 +172,12 @@ export class PowerShellSession {
   /**
    * Encrypts a password to a one-time RSA key pair made inside this PowerShell process ($ImpSecretKey; the
    * template that uses it decrypts it straight into a SecureString and disposes of the key). Only ciphertext
-   * crosses stdin: node-powershell echoes every command it sends when DEBUG names it, --verbose shows the
+   * crosses stdin: a debugging proxy or a transcript would see every command sent, --verbose shows the
    * parameters, and Windows Script Block Logging records command text in the event log. Sending the
    * password as a line of its own for [Console]::In.ReadLine() works too, but a line nobody reads (a
    * template that failed first) would be run as a command and echoed in the error.
    */
-  private async sealSecret(shell: NodePowerShell, secret: string): Promise<string> {
+  private async sealSecret(shell: PowerShellProcess, secret: string): Promise<string> {
     const { createPublicKey, publicEncrypt, constants } = await import('node:crypto');
     const { stdout } = await this.invokeRaw(
       shell,
@@ -208,7 +200,7 @@ export class PowerShellSession {
     return blocks.join(',');
   }
 
-  private async invoke(shell: NodePowerShell, template: string, text: string, parameters: object, global: boolean): Promise<Envelope> {
+  private async invoke(shell: PowerShellProcess, template: string, text: string, parameters: object, global: boolean): Promise<Envelope> {
     this.options.onScript?.(template, `# $Parameters = ${JSON.stringify(parameters)}\n${text}`);
     const { stdout, stderr } = await this.invokeRaw(shell, template, invocation(text, parameters, global));
     for (const line of stderr.split(/\r?\n/).filter((l) => l.trim())) this.options.onDiagnostic?.(line.trim());
@@ -230,9 +222,10 @@ export class PowerShellSession {
   }
 
   /** Sends one line and waits for its output, turning a hang or a dead process into typed errors. */
-  private async invokeRaw(shell: NodePowerShell, template: string, command: string): Promise<{ stdout: string; stderr: string }> {
+  private async invokeRaw(shell: PowerShellProcess, template: string, command: string): Promise<{ stdout: string; stderr: string }> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.timeoutMs)));
+    this.busy += 1;
     try {
       const outcome = await Promise.race([shell.invoke(command), timeout]);
       if (outcome === 'timeout') {
@@ -240,55 +233,15 @@ export class PowerShellSession {
         await this.dispose();
         throw new PowerShellTimeoutError(template, this.timeoutMs);
       }
-      if (childOf(shell).exitCode !== null || childOf(shell).signalCode !== null) {
-        throw new PowerShellExitedError(template, describeExit(shell));
-      }
-      return { stdout: outcome.stdout?.toString('utf8') ?? '', stderr: outcome.stderr?.toString('utf8') ?? '' };
+      return outcome;
     } catch (error) {
-      if (error instanceof PowerShellTimeoutError || error instanceof PowerShellExitedError) throw error;
+      if (error instanceof PowerShellTimeoutError) throw error;
       await this.dispose();
-      throw new PowerShellExitedError(template, describeExit(shell) || errorMessage(error));
+      throw new PowerShellExitedError(template, shell.exitDescription || errorMessage(error));
     } finally {
+      this.busy -= 1;
       clearTimeout(timer);
     }
-  }
-}
-
-interface ShellInternals {
-  process: import('node:child_process').ChildProcess;
-  exitPromise: Promise<void>;
-}
-
-function childOf(shell: NodePowerShell): ShellInternals['process'] {
-  return (shell as unknown as ShellInternals).process;
-}
-
-function exitPromiseOf(shell: NodePowerShell): Promise<void> {
-  return (shell as unknown as ShellInternals).exitPromise;
-}
-
-function describeExit(shell: NodePowerShell): string {
-  const child = childOf(shell);
-  if (child.signalCode) return `killed by ${child.signalCode}`;
-  if (child.exitCode !== null) return `exit code ${child.exitCode}`;
-  return '';
-}
-
-async function disposeShell(shell: NodePowerShell, powershellPid: number | undefined): Promise<void> {
-  const child = childOf(shell);
-  if (child.exitCode === null && child.signalCode === null) {
-    await Promise.race([shell.dispose().catch(() => undefined), new Promise((r) => setTimeout(r, 3000))]);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-  // Killing a launcher does not kill the PowerShell it started.
-  if (powershellPid && powershellPid !== child.pid) killQuietly(powershellPid);
-}
-
-function killQuietly(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // already gone
   }
 }
 

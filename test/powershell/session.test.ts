@@ -1,6 +1,8 @@
 // The PowerShell bridge against real pwsh: data stays data, and every fault becomes its typed error
 // with no pwsh process left behind.
 import { strict as assert } from 'node:assert';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { PowerShellSession } from '../../src/powershell/session';
@@ -12,11 +14,16 @@ import {
   PowerShellTimeoutError,
 } from '../../src/powershell/errors';
 import { HOSTILE_STRINGS } from '../helpers/hostile';
-import { descendants, PWSH, pwshProcesses } from '../helpers/imp';
+import { descendants, processesMatching, PWSH, pwshProcesses, runImp } from '../helpers/imp';
 
 const fixtures = join(__dirname, '..', 'fixtures', 'templates');
 const echo = z.object({ value: z.string(), pid: z.number() });
 const value = z.object({ value: z.string() });
+
+/** pwsh's diagnostics pipe, which only a PowerShell that ran `exit` (or imp, after a kill) removes. */
+function pipeFilesOf(pid: number): string[] {
+  return readdirSync(process.env.TMPDIR || tmpdir()).filter((name) => name.startsWith('CoreFxPipe_PSHost.') && name.split('.')[2] === String(pid));
+}
 
 function session(options: ConstructorParameters<typeof PowerShellSession>[0] = {}): PowerShellSession {
   return new PowerShellSession({ executable: PWSH, templateDir: fixtures, ...options });
@@ -56,9 +63,12 @@ describe('PowerShell bridge', function () {
       }
       assert.equal(pids.size, 1);
       assert.equal(ps.processesStarted, 1);
+      assert.equal(pipeFilesOf([...pids][0]).length, 1, 'a running pwsh has its pipe');
     } finally {
       await ps.dispose();
     }
+    // PowerShell ended with `exit`, and tidied up after itself.
+    assert.deepEqual(pipeFilesOf([...seen][0]), []);
   });
 
   it('reports a missing executable as PowerShellNotFoundError with a fix', () => {
@@ -85,13 +95,15 @@ describe('PowerShell bridge', function () {
   });
 
   it('times out a hanging template, disposes the process and restarts on the next run', async () => {
-    const ps = session({ timeoutMs: 3000 });
+    // Long enough for a cold pwsh start on a busy 2-core machine.
+    const ps = session({ timeoutMs: 6000 });
     try {
       await ps.run('echo', { value: 'warm' }, echo);
       const first = ps.pid!;
       seen.add(first);
       await rejectsWith(ps.run('hang', {}, value), PowerShellTimeoutError);
       assert.ok(!pwshProcesses().includes(first), 'the hung pwsh must be gone');
+      assert.deepEqual(pipeFilesOf(first), [], 'the killed pwsh left its CoreFxPipe_PSHost file');
       const { result } = await ps.run('echo', { value: 'again' }, echo);
       assert.equal(result.value, 'again');
       assert.notEqual(result.pid, first);
@@ -166,6 +178,28 @@ describe('PowerShell bridge', function () {
       await rejectsWith(ps.run('noresult', {}, value), PowerShellExitedError);
     } finally {
       await ps.dispose();
+    }
+  });
+
+  it('ends a PowerShell wrapper that never answers, with all it started, and imp exits soon after --timeout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imp-wrapper-'));
+    const wrapper = join(dir, 'pwsh');
+    const pidFile = join(dir, 'sleep.pid');
+    // Does not exec: the sleep holds imp's pipes open after the shell is killed.
+    writeFileSync(wrapper, `#!/bin/sh\nsleep 617 &\necho $! > '${pidFile}'\nwait\n`);
+    chmodSync(wrapper, 0o755);
+    try {
+      const started = Date.now();
+      const run = await runImp(['grant', '--account', 'svc-booking@contoso.com', '--timeout', '2s', '--json'], { env: { IMP_POWERSHELL: wrapper }, timeoutMs: 30_000 });
+      const elapsed = Date.now() - started;
+      assert.equal(run.code, 3, run.stderr);
+      assert.equal(JSON.parse(run.stdout).error.code, 'POWERSHELL_TIMEOUT');
+      assert.ok(elapsed < 8000, `imp took ${elapsed} ms to exit after a 2 s timeout`);
+      const sleeper = Number(readFileSync(pidFile, 'utf8'));
+      assert.ok(!processesMatching(/^sleep 617/).includes(sleeper), 'the wrapper\'s child is still running');
+    } finally {
+      for (const pid of processesMatching(/^sleep 617/)) process.kill(pid, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
