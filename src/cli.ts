@@ -8,8 +8,7 @@ import { disposeAllSessions } from './powershell/session';
 import { interruption } from './interrupt';
 import { exitCodes, failureHooks } from './commands/context';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { version } = require('../package.json') as { version: string };
+import { impVersion as version } from './version';
 
 /**
  * Every command, with the one-line summary --help shows. A command's module (and what it imports:
@@ -20,6 +19,7 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[
   { name: 'grant', summary: 'grant the ApplicationImpersonation role to a service account', load: async () => (await import('./commands/grant')).grantCommand() },
   { name: 'revoke', summary: 'remove the ApplicationImpersonation role from a service account', load: async () => (await import('./commands/revoke')).revokeCommand() },
   { name: 'verify', summary: 'prove the service account can impersonate every room and booker through EWS', load: async () => (await import('./commands/verify')).verifyCommand() },
+  { name: 'status', summary: 'list every ApplicationImpersonation assignment: who holds it, through which group, over which scope, since when (read-only)', load: async () => (await import('./commands/status')).statusCommand() },
   { name: 'credentials', summary: "keep the service account's password in the OS keychain (set, test, list, delete)", load: async () => (await import('./commands/credentials')).credentialsCommand() },
   { name: 'expiry', summary: "check when the service account's password expires (Nagios exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)", load: async () => (await import('./commands/expiry')).expiryCommand() },
   { name: 'schedule', summary: 'check the password expiry every day: a Task Scheduler task on Windows, a systemd user timer (or a crontab line) elsewhere', load: async () => (await import('./commands/schedule')).scheduleCommand() },
@@ -41,7 +41,7 @@ export async function buildProgram(argv = process.argv): Promise<Command> {
     .version(version, '-V, --version')
     .option('--json', 'print one JSON document on stdout')
     .option('-v, --verbose', 'show the PowerShell that runs, and other detail, on stderr')
-    .option('-q, --quiet', 'print nothing but errors (for scheduled runs)')
+    .option('-q, --quiet', 'monitoring style: nothing when all is OK, otherwise one status line')
     .option('--config <file>', 'configuration file (default: imp.config.json if present)')
     .option('--powershell <path>', 'PowerShell executable (default: powershell.exe on Windows, pwsh elsewhere; env IMP_POWERSHELL)')
     .addOption(new Option('--exchange <mode>', 'how to reach the Exchange cmdlets').choices(['local', 'remote', 'module']))
@@ -86,6 +86,13 @@ export async function main(argv = process.argv): Promise<ExitCode> {
     if (interruption.interrupted && !(error instanceof ImpError && error.code !== 'POWERSHELL_EXITED')) {
       output.error('interrupted; nothing more was run.');
       return ExitCode.UNKNOWN;
+    }
+    const quiet = argv.includes('--quiet') || argv.includes('-q');
+    if (error instanceof ImpError && quiet && !output.json) {
+      // A Nagios plugin prints exactly one line, on stdout, even when it cannot do its job.
+      const level = error.exitCode === ExitCode.CRITICAL ? 'CRITICAL' : error.exitCode === ExitCode.WARNING ? 'WARNING' : 'UNKNOWN';
+      process.stdout.write(`${level}: ${error.message}${error.suggestion ? ` Fix: ${error.suggestion}` : ''}\n`);
+      return error.exitCode;
     }
     if (error instanceof ImpError) {
       if (output.json) process.stdout.write(`${JSON.stringify({ status: 'error', error: error.toJSON(), ...lastWords }, null, 2)}\n`);

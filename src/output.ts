@@ -1,5 +1,10 @@
 // Human output on stdout, diagnostics on stderr, or exactly one JSON document on stdout (--json).
 import { inspect } from 'node:util';
+import { impVersion } from './version';
+
+/** The monitoring levels a result line can carry. */
+export type Level = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
+const LEVEL_COLOUR: Record<Level, string> = { OK: '32', WARNING: '33', CRITICAL: '31', UNKNOWN: '35' };
 
 export interface OutputOptions {
   json?: boolean;
@@ -27,9 +32,21 @@ export class Output {
     if (!this.json && !this.quiet) this.stdout.write(`${text}\n`);
   }
 
-  /** The one JSON document of a --json run. */
-  document(value: unknown): void {
-    if (this.json) this.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  /** The one JSON document of a --json run; every one says when and by which imp it was made. */
+  document(value: unknown, now = new Date()): void {
+    if (!this.json) return;
+    const stamped = value && typeof value === 'object' && !Array.isArray(value) ? { ...value, generatedAt: now.toISOString(), impVersion } : value;
+    this.stdout.write(`${JSON.stringify(stamped, null, 2)}\n`);
+  }
+
+  /**
+   * The result line, as a Nagios plugin prints it: "WARNING: <why>". With --quiet it is the only
+   * output, and only when something is wrong; with --json the document carries it instead.
+   */
+  summary(level: Level, text: string): void {
+    if (this.json || (this.quiet && level === 'OK')) return;
+    const label = this.color ? `\x1b[1;${LEVEL_COLOUR[level]}m${level}\x1b[0m` : level;
+    this.stdout.write(`${this.quiet ? '' : 'Result: '}${label}: ${text}\n`);
   }
 
   /** Warnings an admin should read (stderr), even with --json; --quiet hides them. */

@@ -289,7 +289,8 @@ failureHooks.push(async (error, argv) => {
 
 function print(output: Output, report: ExpiryReport): void {
   output.document(report);
-  output.line(report.message);
+  if (output.quiet) output.summary(report.status, report.message);
+  else output.line(report.message);
   if (report.status !== 'OK' && !output.json && !output.quiet) {
     for (const fix of report.fix) process.stderr.write(`  fix: ${fix}\n`);
   }

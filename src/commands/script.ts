@@ -11,6 +11,7 @@ import { checkAccount } from '../exchange/names';
 import { currentUser } from '../schedule/job';
 import { taskInstallParameters } from '../schedule/task';
 import { target, withInstallOptions, type ScheduleOptions } from './schedule';
+import { addStatusOptions, statusParameters, type StatusOptions } from './status';
 
 function emit(context: CommandContext, template: string, parameters: object, title: string): ExitCode {
   const script = renderStandalone(template, parameters, title);
@@ -39,6 +40,12 @@ export function scriptCommand(): Command {
     addVerifyTargetOptions(new Command('verify').description('the Management Shell checks of imp verify (read-only)')).action(act((options: VerifyTargetOptions, command: Command) => {
       const context = CommandContext.of(command);
       return emit(context, 'verify', verifyShellParameters(context, options), 'imp verify, Management Shell checks (changes nothing)');
+    })),
+  );
+  script.addCommand(
+    addStatusOptions(new Command('status').description('the Management Shell read of imp status: every ApplicationImpersonation assignment (read-only)')).action(act((options: StatusOptions, command: Command) => {
+      const context = CommandContext.of(command);
+      return emit(context, 'status', statusParameters(options), 'imp status: every ApplicationImpersonation assignment, its effective users and scope (changes nothing)');
     })),
   );
   script.addCommand(

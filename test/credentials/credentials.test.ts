@@ -2,7 +2,7 @@
 // simulated Exchange's HTTPS EWS endpoint for the login checks.
 import { strict as assert } from 'node:assert';
 import { readCredential } from '../../src/credentials/keychain';
-import { runImp, SimProcess, type Lab } from '../helpers/imp';
+import { jsonBody, runImp, SimProcess, type Lab } from '../helpers/imp';
 import { changeLab, clearKeychain, hostilePassword, requireTestKeyring, setLabPassword } from './support';
 
 describe('imp credentials', function () {
@@ -43,7 +43,7 @@ describe('imp credentials', function () {
 
     const list = await runImp(['--json', 'credentials', 'list']);
     assert.equal(list.code, 0, list.stderr);
-    assert.deepEqual(JSON.parse(list.stdout), { accounts: [account()] });
+    assert.deepEqual(jsonBody(list.stdout), { accounts: [account()] });
 
     const test = await runImp(['--json', 'credentials', 'test', '--account', account(), ...ews]);
     assert.equal(test.code, 0, test.stderr);
@@ -62,7 +62,7 @@ describe('imp credentials', function () {
     const removed = await runImp(['credentials', 'delete', '--account', account()]);
     assert.equal(removed.code, 0, removed.stderr);
     assert.match(removed.stdout, /Deleted the stored password for svc-booking@contoso.com/);
-    assert.deepEqual(JSON.parse((await runImp(['--json', 'credentials', 'list'])).stdout), { accounts: [] });
+    assert.deepEqual(jsonBody((await runImp(['--json', 'credentials', 'list'])).stdout), { accounts: [] });
 
     const again = await runImp(verifyArgs);
     assert.equal(again.code, 3);
@@ -162,7 +162,7 @@ describe('imp credentials', function () {
     const bad = await runImp(['credentials', 'set', '--account', 'not an address', '--password-stdin'], { input: 'x\n' });
     assert.equal(bad.code, 3);
     assert.match(bad.stderr, /neither an address/);
-    assert.deepEqual(JSON.parse((await runImp(['--json', 'credentials', 'list'])).stdout), { accounts: [] });
+    assert.deepEqual(jsonBody((await runImp(['--json', 'credentials', 'list'])).stdout), { accounts: [] });
   });
 
   it('keys accounts case-insensitively, lists accounts only, and deleting a missing one is a clean no-op', async () => {
@@ -181,10 +181,10 @@ describe('imp credentials', function () {
     assert.match(list.stdout, /^ {2}contoso\\exadmin$/m);
     assert.match(list.stdout, /^ {2}svc-booking@contoso.com$/m);
     assert.ok(!/password/.test(list.stdout.replace(/Passwords stored/, '')), 'no secret in the listing');
-    assert.deepEqual(JSON.parse((await runImp(['--json', 'credentials', 'list'])).stdout), { accounts: ['contoso\\exadmin', 'svc-booking@contoso.com'] });
+    assert.deepEqual(jsonBody((await runImp(['--json', 'credentials', 'list'])).stdout), { accounts: ['contoso\\exadmin', 'svc-booking@contoso.com'] });
 
     const removed = await runImp(['--json', 'credentials', 'delete', '--account', 'Svc-Booking@contoso.COM']);
-    assert.deepEqual(JSON.parse(removed.stdout), { status: 'deleted', account: account() });
+    assert.deepEqual(jsonBody(removed.stdout), { status: 'deleted', account: account() });
     const missing = await runImp(['credentials', 'delete', '--account', account()]);
     assert.equal(missing.code, 0);
     assert.match(missing.stdout, /No password was stored for svc-booking@contoso.com; nothing to delete/);

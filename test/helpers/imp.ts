@@ -162,3 +162,11 @@ export function descendants(pid: number): number[] {
   walk(pid);
   return result;
 }
+
+/** A --json document without the stamps every one carries (generatedAt, impVersion), which are checked here. */
+export function jsonBody(stdout: string): Record<string, unknown> {
+  const { generatedAt, impVersion, ...body } = JSON.parse(stdout) as Record<string, unknown>;
+  if (typeof generatedAt !== 'string' || Number.isNaN(Date.parse(generatedAt))) throw new Error(`no generatedAt in ${stdout}`);
+  if (typeof impVersion !== 'string') throw new Error(`no impVersion in ${stdout}`);
+  return body;
+}
