@@ -2,12 +2,12 @@
 // imp's entry point: wires the commands, and decides the exit code in exactly one place.
 // Heavy modules (ews-javascript-api, @napi-rs/keyring, zod) load only inside the commands that use them.
 import { Command, CommanderError, Option } from 'commander';
-import { ExitCode, ImpError, errorMessage } from './errors';
+import { ExitCode, ImpError, UsageError, errorMessage } from './errors';
 import { Output } from './output';
 import { disposeAllSessions } from './powershell/session';
 import { interruption } from './interrupt';
 import { exitCodes, failureHooks } from './commands/context';
-
+import { describeCommand, EXIT_CODES } from './help';
 import { impVersion as version } from './version';
 
 /**
@@ -49,7 +49,7 @@ export async function buildProgram(argv = process.argv): Promise<Command> {
     .option('--exchange-module <path>', 'PowerShell module providing the Exchange cmdlets, for --exchange module')
     .option('--exchange-credential <account>', 'for --exchange remote: log on as this account, password from the keychain')
     .option('--timeout <duration>', 'longest a single PowerShell step may take (default 5m)')
-    .showHelpAfterError()
+    .addHelpText('after', EXIT_CODES)
     .exitOverride();
   const invoked = invokedCommand(argv);
   for (const entry of COMMANDS) {
@@ -57,9 +57,11 @@ export async function buildProgram(argv = process.argv): Promise<Command> {
     const command = entry.name === invoked ? await entry.load() : new Command(entry.name);
     program.addCommand(command.description(entry.summary));
   }
-  // addCommand() does not pass these on: a usage error in any subcommand must reach main(), not exit 1.
+  // addCommand() does not pass these on: a usage error in any subcommand must reach main(), not exit 1,
+  // and main() prints it as one line (commander would print it and then the whole help).
   const inherit = (command: Command) => {
-    command.exitOverride().showHelpAfterError();
+    command.exitOverride().configureOutput({ outputError: () => undefined });
+    describeCommand(command);
     command.commands.forEach(inherit);
   };
   inherit(program);
@@ -78,10 +80,12 @@ export async function main(argv = process.argv): Promise<ExitCode> {
     if (error instanceof CommanderError) {
       // --help and --version end here too, successfully.
       if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.OK;
+      // One line, the suggestion included: "unknown option '--acount' (Did you mean --account?)".
+      const message = error.message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ');
+      error = new UsageError(/Did you mean/.test(message) ? message : `${message} (--help lists the options)`);
     }
     const lastWords: Record<string, unknown> = {};
     for (const hook of failureHooks) Object.assign(lastWords, await hook(error, argv).catch(() => ({})));
-    if (error instanceof CommanderError) return ExitCode.UNKNOWN;
     output = new Output({ json: argv.includes('--json') });
     if (interruption.interrupted && !(error instanceof ImpError && error.code !== 'POWERSHELL_EXITED')) {
       output.error('interrupted; nothing more was run.');
