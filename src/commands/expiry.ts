@@ -9,9 +9,9 @@ import { interruption } from '../interrupt';
 import { now } from '../expiry/clock';
 import { readAccountFromDirectory } from '../expiry/directory';
 import { checkLogin, readExpiryFromEws, type LoginReport } from '../expiry/ews';
+import { thresholdsOf, withExpiryOptions, type ExpiryFlags } from '../expiry/options';
 import { expiryEventRecord, writeEvent, type EventWrite } from '../expiry/event-log';
 import {
-  DEFAULT_THRESHOLDS,
   evaluateExpiry,
   STATUS_EXIT_CODE,
   summaryLine,
@@ -24,19 +24,7 @@ import {
 import type { Output } from '../output';
 import { act, CommandContext, failureHooks } from './context';
 
-export interface ExpiryOptions {
-  account?: string;
-  warnDays?: string;
-  criticalDays?: string;
-  checkLogin?: boolean;
-  eventLog?: boolean;
-  /** false with --no-powershell. */
-  powershell?: boolean;
-  ewsUrl?: string;
-  username?: string;
-  ca?: string;
-  passwordStdin?: boolean;
-}
+export type ExpiryOptions = ExpiryFlags;
 
 /** The --json document. */
 export interface ExpiryReport {
@@ -59,27 +47,8 @@ export interface ExpiryReport {
   event?: EventWrite;
 }
 
-const MAX_DAYS = 3650;
-
-function dayCount(value: string | number | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const text = String(value).trim();
-  if (!/^\d+$/.test(text) || Number(text) > MAX_DAYS) {
-    throw new UsageError(`${flag} "${value}" is not a whole number of days between 0 and ${MAX_DAYS}.`, `Pass e.g. ${flag} ${flag === '--warn-days' ? 14 : 3}.`);
-  }
-  return Number(text);
-}
-
 export function expiryThresholds(context: CommandContext, options: Pick<ExpiryOptions, 'warnDays' | 'criticalDays'>): Thresholds {
-  const warnDays = dayCount(options.warnDays ?? context.config.warnDays, '--warn-days') ?? DEFAULT_THRESHOLDS.warnDays;
-  const criticalDays = dayCount(options.criticalDays ?? context.config.criticalDays, '--critical-days') ?? DEFAULT_THRESHOLDS.criticalDays;
-  if (criticalDays > warnDays) {
-    throw new UsageError(
-      `--critical-days (${criticalDays}) is larger than --warn-days (${warnDays}).`,
-      'CRITICAL must be the nearer threshold: e.g. --warn-days 14 --critical-days 3.',
-    );
-  }
-  return { warnDays, criticalDays };
+  return thresholdsOf(options, context.config);
 }
 
 interface EwsSettings {
@@ -140,17 +109,7 @@ function failedReport(report: ExpiryReport, error: ImpError): ExpiryReport {
 
 /** `--no-powershell` and the global `--powershell <path>` share the key "powershell": keep the global one a path. */
 export function expiryCommand(): Command {
-  return new Command('expiry')
-    .option('--account <address>', "the service account's SMTP address")
-    .option('--warn-days <days>', `WARNING when the password expires within this many days (default ${DEFAULT_THRESHOLDS.warnDays})`)
-    .option('--critical-days <days>', `CRITICAL within this many days (default ${DEFAULT_THRESHOLDS.criticalDays})`)
-    .option('--check-login', 'also log in to EWS with the password imp stored ("imp credentials set"); a refusal is CRITICAL')
-    .option('--event-log', 'also write the result, failures included, to the Windows Application log under the source "imp" (events 1000-1003)')
-    .option('--no-powershell', 'ask EWS (GetPasswordExpirationDate) instead of Active Directory; logs in with the password')
-    .option('--ews-url <url>', 'EWS endpoint for --check-login and --no-powershell, e.g. https://mail.contoso.com/EWS/Exchange.asmx')
-    .option('--username <logon>', 'EWS logon name, UPN or DOMAIN\\user (default: the account)')
-    .option('--ca <file>', 'PEM file of the CA that issued the EWS server certificate')
-    .option('--password-stdin', 'read the service account password from the first line of stdin instead of the keychain')
+  return withExpiryOptions(new Command('expiry'))
     .action(act(async (options: ExpiryOptions, command: Command) => {
       const context = CommandContext.of(command);
       eventLogged = false;

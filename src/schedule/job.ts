@@ -1,9 +1,12 @@
 // What `imp schedule` schedules: one daily run of `imp expiry` for an account, with the same Node and the same
 // imp script that installed it, and the exact command line each scheduler needs.
-import { userInfo } from 'node:os';
-import { resolve } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
+import { posix, resolve, win32 } from 'node:path';
 import { UsageError } from '../errors';
 import type { GlobalOptions } from '../commands/context';
+import { DEFAULT_CONFIG_FILE, type Config } from '../config';
+import { checkJobOptions } from '../expiry/options';
 
 export type Scheduler = 'task' | 'systemd' | 'cron';
 export const SCHEDULERS: Scheduler[] = ['task', 'systemd', 'cron'];
@@ -33,14 +36,20 @@ export interface ExpiryJob {
   /** imp-expiry-<account slug>: the task name, and the systemd unit names without suffix. */
   name: string;
   at: TimeOfDay;
-  /** process.execPath of the installing imp. */
+  /** The first run's date and time: local time without a UTC offset, so the task keeps its wall-clock time across daylight saving. */
+  startBoundary: string;
+  /** process.execPath of the installing imp, or --node. */
   node: string;
   /** Absolute path of the imp script (bin/imp.js or dist/cli.js) that installed it. */
   script: string;
-  /** Everything after the script: expiry, its options, and the Exchange options of the installing run. */
+  /** Everything after the script: expiry, its options, and --config pointing at the job's own configuration. */
   args: string[];
-  /** Where imp was installed from: imp.config.json there is found by the scheduled runs too. */
+  /** A folder imp owns for this job (never the installer's current directory): its working directory. */
   workingDirectory: string;
+  /** The job's configuration file, in workingDirectory. */
+  configFile: string;
+  /** What configFile holds: the installing run's configuration and Exchange options, paths made absolute. */
+  config: Record<string, unknown>;
 }
 
 export function jobName(account: string): string {
@@ -48,38 +57,33 @@ export function jobName(account: string): string {
   return `imp-expiry-${slug}`;
 }
 
-/** Options a scheduled run cannot use: it has no terminal and no standard input. */
-const REFUSED_EXTRAS: Record<string, string> = {
-  '--password-stdin': 'a scheduled run has no standard input; it reads the password from the keychain of the user it runs as',
-  '--account': 'the account is given with --account to "imp schedule"',
-};
-
-export function checkExtraOptions(extra: string[]): string[] {
-  for (const arg of extra) {
-    const flag = arg.split('=')[0]!;
-    if (REFUSED_EXTRAS[flag]) throw new UsageError(`"${flag}" cannot be passed to the scheduled "imp expiry": ${REFUSED_EXTRAS[flag]}.`, 'Leave it out.');
-    if (/[\u0000-\u001f\u007f]/.test(arg)) throw new UsageError('An expiry option contains a control character (newline, tab or NUL).', 'Pass plain options after "--".');
-  }
-  return extra;
+/** imp's folder for scheduled jobs: ProgramData on Windows (the run-as user can read it), the XDG config folder elsewhere. */
+export function jobsRoot(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string {
+  if (platform === 'win32') return win32.join(env.ProgramData || 'C:\\ProgramData', 'imp');
+  return posix.join(env.XDG_CONFIG_HOME || posix.join(homedir(), '.config'), 'imp');
 }
 
-/** The global options of the installing run that say how to reach Exchange, with paths made absolute. */
-function carriedGlobals(globals: GlobalOptions): string[] {
-  const args: string[] = [];
-  const path = (flag: string, value: string | undefined): void => {
-    if (value) args.push(flag, resolve(value));
-  };
-  const plain = (flag: string, value: string | undefined): void => {
-    if (value) args.push(flag, value);
-  };
-  path('--config', globals.config);
-  path('--powershell', globals.powershell);
-  plain('--exchange', globals.exchange);
-  plain('--exchange-server', globals.exchangeServer);
-  path('--exchange-module', globals.exchangeModule);
-  plain('--exchange-credential', globals.exchangeCredential);
-  plain('--timeout', globals.timeout);
-  return args;
+/** Configuration keys that are paths: relative ones are made absolute against the installer's directory. */
+const PATH_SETTINGS = new Set(['ca', 'exchangeModule', 'powershell']);
+
+/** The installing run's configuration file with its global options over it, as the job will read it. */
+function jobConfig(config: Config, globals: GlobalOptions, cwd: string): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...config };
+  for (const key of ['powershell', 'exchange', 'exchangeServer', 'exchangeModule', 'exchangeCredential', 'timeout'] as const) {
+    if (globals[key] !== undefined) merged[key] = globals[key];
+  }
+  delete merged.account;
+  for (const [key, value] of Object.entries(merged)) {
+    // A bare "pwsh" is looked up on PATH; anything with a separator is a path.
+    if (PATH_SETTINGS.has(key) && typeof value === 'string' && (key !== 'powershell' || /[\\/]/.test(value))) merged[key] = resolve(cwd, value);
+  }
+  return merged;
+}
+
+/** The first run at `at`, as a local date and time without offset (Task Scheduler's StartBoundary). */
+export function startBoundary(at: TimeOfDay, now: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}T${pad(at.hour)}:${pad(at.minute)}:00`;
 }
 
 export interface JobInput {
@@ -87,26 +91,94 @@ export interface JobInput {
   at: TimeOfDay;
   scheduler: Scheduler;
   globals: GlobalOptions;
+  /** The installing run's configuration file (already validated). */
+  config?: Config;
   extra: string[];
-  /** Defaults: this process's Node, its imp script and working directory. */
+  /** Defaults: this process's Node (or --node), its imp script, working directory, imp's jobs folder and clock. */
   node?: string;
   script?: string;
   cwd?: string;
+  root?: string;
+  now?: Date;
 }
 
 export function expiryJob(input: JobInput): ExpiryJob {
-  // On Windows the result goes to the event log and nothing needs printing; elsewhere the journal or
-  // cron's mail keeps the status line, so it is not silenced.
-  const reporting = input.scheduler === 'task' ? ['--event-log', '--quiet'] : [];
-  return {
+  const cwd = input.cwd ?? process.cwd();
+  const name = jobName(input.account);
+  const root = input.root ?? jobsRoot();
+  const join = root.includes('\\') && !root.includes('/') ? win32.join : posix.join;
+  const workingDirectory = join(root, name);
+  const configFile = join(workingDirectory, DEFAULT_CONFIG_FILE);
+  // On Windows the result goes to the event log and nothing needs printing, and the run-as user's own password
+  // is watched too; elsewhere the journal or cron's mail keeps the status line, so it is not silenced.
+  const reporting = input.scheduler === 'task' ? ['--event-log', '--check-run-as', '--quiet'] : [];
+  const job: ExpiryJob = {
     account: input.account,
-    name: jobName(input.account),
+    name,
     at: input.at,
-    node: input.node ?? process.execPath,
+    startBoundary: startBoundary(input.at, input.now ?? new Date()),
+    node: input.node ? resolve(cwd, input.node) : process.execPath,
     script: resolve(input.script ?? process.argv[1] ?? 'imp'),
-    args: ['expiry', '--account', input.account, '--check-login', ...reporting, ...carriedGlobals(input.globals), ...checkExtraOptions(input.extra)],
-    workingDirectory: input.cwd ?? process.cwd(),
+    args: ['expiry', '--account', input.account, '--check-login', ...reporting, '--config', configFile, ...checkJobOptions(input.extra, cwd)],
+    workingDirectory,
+    configFile,
+    config: jobConfig(input.config ?? {}, input.globals, cwd),
   };
+  checkJobValues(job, input.scheduler);
+  return job;
+}
+
+/** Writes the job's folder and configuration; the scheduled run starts there and reads nothing else. */
+export function writeJobFolder(job: ExpiryJob): void {
+  mkdirSync(job.workingDirectory, { recursive: true, mode: 0o755 });
+  writeFileSync(job.configFile, `${JSON.stringify(job.config, null, 2)}\n`, { mode: 0o644 });
+  // A config file is code to imp (it names the PowerShell to run): never writable by others.
+  chmodSync(job.configFile, 0o644);
+}
+
+export function removeJobFolder(job: ExpiryJob): boolean {
+  if (!existsSync(job.workingDirectory)) return false;
+  rmSync(job.workingDirectory, { recursive: true, force: true });
+  return true;
+}
+
+/** Folders that package managers clean or that exist only for one shell: a daily job must not start from there. */
+const EPHEMERAL: { pattern: RegExp; what: string }[] = [
+  { pattern: /[\\/]_npx[\\/]|[\\/]npm-cache[\\/]/i, what: "npx's cache, which npm cleans" },
+  { pattern: /fnm_multishells/i, what: 'a per-shell fnm folder that disappears with the shell' },
+  { pattern: /[\\/]\.?nvm[\\/]/i, what: 'a Node version managed by nvm, which goes when that version is removed or switched' },
+];
+
+/** Units, cron lines and tasks carry data, never structure: no control characters anywhere, no % where Task Scheduler expands it. */
+export function checkJobValues(job: ExpiryJob, scheduler: Scheduler): void {
+  const values: [string, string][] = [
+    ['--account', job.account],
+    ['the Node path', job.node],
+    ['the imp script path', job.script],
+    ['the job folder', job.workingDirectory],
+    ...job.args.map((arg): [string, string] => ['an option of the scheduled run', arg]),
+    ...Object.entries(job.config).map(([key, value]): [string, string] => [`the configuration value "${key}"`, String(value)]),
+  ];
+  for (const [what, value] of values) {
+    if (/[\u0000-\u001f\u007f]/.test(value)) {
+      throw new UsageError(`${what} contains a control character (newline, tab, NUL…): ${JSON.stringify(value)}.`, 'Pass plain values: a scheduled job must never carry a line break into its definition.');
+    }
+    // Task Scheduler expands %VAR% in a task's arguments and working directory (the action's fields).
+    if (scheduler === 'task' && value.includes('%') && !what.startsWith('the configuration value')) {
+      throw new UsageError(`${what} contains "%": ${JSON.stringify(value)}. Task Scheduler would expand %NAME% in it as an environment variable.`, 'Use a value without "%" (a path without it, or a plain option value).');
+    }
+  }
+  for (const [what, path] of [['Node', job.node], ['imp', job.script]] as const) {
+    const ephemeral = EPHEMERAL.find((e) => e.pattern.test(path));
+    if (ephemeral) {
+      throw new UsageError(
+        `${what} runs from ${path}, ${ephemeral.what}: the daily job would stop working.`,
+        what === 'Node'
+          ? 'Pass --node <path to a Node installed for the machine>, e.g. C:\\Program Files\\nodejs\\node.exe or /usr/bin/node.'
+          : 'Install imp for good (npm install -g imp, or a release folder) and run "imp schedule install" from there.',
+      );
+    }
+  }
 }
 
 /** The user a task runs as by default: whoever installs it, as DOMAIN\user on Windows. */

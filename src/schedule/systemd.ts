@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { ExitCode, UsageError } from '../errors';
 import { systemdArgument, type ExpiryJob } from './job';
 
 export interface SystemdUnits {
@@ -70,6 +71,32 @@ export interface SystemdInstall {
   /** Why not, when not. */
   reason?: string;
   commands: string[];
+  /** What systemd-analyze verify said ("" when nothing), null where it is not installed. */
+  verified: string | null;
+}
+
+/**
+ * Checks the written units as systemd reads them. System mode: --user needs a runtime directory that a
+ * server without a login session lacks, and the unit syntax is the same.
+ */
+export function verifyUnits(files: string[]): string | null {
+  const run = spawnSync('systemd-analyze', ['verify', ...files], { encoding: 'utf8', timeout: 30_000 });
+  if (run.error) return null;
+  const said = `${run.stdout ?? ''}${run.stderr ?? ''}`.trim();
+  if (run.status !== 0) {
+    for (const file of files) rmSync(file, { force: true });
+    throw new UsageError(`systemd-analyze verify refused the units imp wrote, so they were removed: ${said}`, 'Report this with the output; install with --scheduler cron meanwhile.');
+  }
+  return said;
+}
+
+/** `imp schedule show`'s exit status from systemctl's properties: it must have run, and its last run worked. */
+export function systemdWatcherStatus(properties: Record<string, string> | undefined): ExitCode {
+  if (!properties) return ExitCode.UNKNOWN;
+  if (!properties.LastTriggerUSec || properties.LastTriggerUSec === 'n/a') return ExitCode.WARNING;
+  const status = Number(properties.ExecMainStatus);
+  if (Number.isInteger(status) && status >= 0 && status <= 3) return status as ExitCode;
+  return ExitCode.CRITICAL;
 }
 
 export function installSystemd(job: ExpiryJob, dir = systemdUserDir()): SystemdInstall {
@@ -78,12 +105,13 @@ export function installSystemd(job: ExpiryJob, dir = systemdUserDir()): SystemdI
   const files = [join(dir, units.serviceName), join(dir, units.timerName)];
   writeFileSync(files[0]!, units.service, { mode: 0o644 });
   writeFileSync(files[1]!, units.timer, { mode: 0o644 });
+  const verified = verifyUnits(files);
   const commands = ['systemctl --user daemon-reload', `systemctl --user enable --now ${units.timerName}`];
   const manager = userManagerAvailable();
-  if (!manager.ok) return { dir, files, enabled: false, reason: manager.output || 'systemctl --user did not answer', commands };
+  if (!manager.ok) return { dir, files, enabled: false, reason: manager.output || 'systemctl --user did not answer', commands, verified };
   const reload = systemctlUser(['daemon-reload']);
   const enable = reload.ok ? systemctlUser(['enable', '--now', units.timerName]) : reload;
-  return { dir, files, enabled: enable.ok, ...(enable.ok ? {} : { reason: enable.output }), commands };
+  return { dir, files, enabled: enable.ok, ...(enable.ok ? {} : { reason: enable.output }), commands, verified };
 }
 
 export interface SystemdShow {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { list } from '../exchange/schemas';
 import { EVENT_LOG_NAME, EVENT_SOURCE } from '../expiry/event-log';
 import type { PowerShellSession } from '../powershell/session';
+import { ExitCode } from '../errors';
 import { windowsCommandLine, type ExpiryJob } from './job';
 
 export const TASK_PATH = '\\imp\\';
@@ -24,9 +25,12 @@ const scheduledTaskSchema = z.object({
 export type ScheduledTask = z.infer<typeof scheduledTaskSchema>;
 
 const taskResultSchema = z.object({
-  operation: z.enum(['install', 'show', 'remove']),
+  operation: z.enum(['install', 'show', 'run', 'remove']),
   existed: z.boolean(),
-  eventSource: z.enum(['registered', 'exists', 'unavailable']).nullable(),
+  eventSource: z.enum(['registered', 'exists']).nullable(),
+  /** install changed nothing: not-elevated (an administrator must install), unknown-user (no such run-as account). */
+  refused: z.enum(['not-elevated', 'unknown-user']).nullable(),
+  userSid: z.string().nullable(),
   task: scheduledTaskSchema.nullable(),
 });
 export type TaskResult = z.infer<typeof taskResultSchema>;
@@ -49,7 +53,7 @@ export function taskInstallParameters(job: ExpiryJob, user: string) {
     ...taskParameters(job),
     ...taskAction(job),
     description: `imp: daily password expiry check of ${job.account}. ${DESCRIPTION_NOTE}`,
-    at: job.at.text,
+    startBoundary: job.startBoundary,
     user,
     eventLogName: EVENT_LOG_NAME,
     eventSource: EVENT_SOURCE,
@@ -64,21 +68,64 @@ export async function showTask(session: PowerShellSession, job: ExpiryJob): Prom
   return (await session.run('schedule-task', { operation: 'show', ...taskParameters(job) }, taskResultSchema)).result;
 }
 
+/** Starts the task through Task Scheduler and waits for it to end, so the logon is tested too. */
+export async function runTask(session: PowerShellSession, job: ExpiryJob, waitSeconds: number): Promise<TaskResult> {
+  return (await session.run('schedule-task', { operation: 'run', ...taskParameters(job), waitSeconds }, taskResultSchema)).result;
+}
+
 export async function removeTask(session: PowerShellSession, job: ExpiryJob): Promise<TaskResult> {
   return (await session.run('schedule-task', { operation: 'remove', ...taskParameters(job) }, taskResultSchema)).result;
 }
 
-const RESULT_NAMES: Record<number, string> = { 0: 'OK', 1: 'WARNING', 2: 'CRITICAL', 3: 'UNKNOWN', 267009: 'running now', 267011: 'has not run yet' };
+/**
+ * LastTaskResult in words. 0-3 are imp's own exit codes; the rest are Task Scheduler's SCHED_S_* codes and the
+ * Win32 errors (as HRESULT 0x8007xxxx) a task meets before imp even starts.
+ */
+const RESULT_WORDS: Record<number, string> = {
+  0: 'OK',
+  1: 'WARNING',
+  2: 'CRITICAL',
+  3: 'UNKNOWN',
+  0x41300: 'ready, not run since registration',
+  0x41301: 'running now',
+  0x41303: 'has not run yet',
+  0x41306: 'terminated (it ran longer than its 30-minute limit, or was stopped)',
+  0x41325: 'queued: an earlier run is still going',
+  0x8004131f: 'not started: an instance is already running',
+  0x800710e0: 'refused by Task Scheduler (the operator or administrator has refused the request: the task or its conditions prevented the start)',
+  0x8007052e: 'logon failure: the stored password of the run-as user is wrong, most likely because it changed; re-run "imp schedule install"',
+  0x80070532: "logon failure: the run-as user's password has expired; set a new one, then re-run \"imp schedule install\"",
+  0x80070533: 'logon failure: the run-as user is disabled',
+  0x80070569: "logon failure: the run-as user lacks the right \"Log on as a batch job\" on this computer",
+  0x80070775: 'logon failure: the run-as user is locked out',
+  0x80070002: 'the program was not found (node or imp moved: re-run "imp schedule install")',
+  0x8007010b: 'the working directory does not exist (re-run "imp schedule install")',
+};
 
-/** LastTaskResult in words: imp's exit codes, Task Scheduler's own codes in hex. */
-export function describeTaskResult(code: number | null): string {
-  if (code === null) return 'unknown';
-  const name = RESULT_NAMES[code];
-  if (code <= 3 && name) return `${code} (${name})`;
-  return name ?? `0x${(code >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
+export const TASK_HAS_NOT_RUN = 0x41303;
+
+/** The code as Task Scheduler shows it: decimal for imp's 0-3, 0xXXXXXXXX for the rest (COM gives HRESULTs as signed). */
+export function taskResultCode(code: number): string {
+  const unsigned = code >>> 0;
+  return unsigned <= 3 ? String(unsigned) : `0x${unsigned.toString(16).toUpperCase().padStart(8, '0')}`;
 }
 
-/** "07:00" from a StartBoundary such as 2026-11-27T07:00:00 or 2026-11-27T07:00:00+01:00. */
-export function triggerTime(startBoundary: string): string {
-  return /T(\d{2}:\d{2})/.exec(startBoundary)?.[1] ?? startBoundary;
+export function describeTaskResult(code: number | null): string {
+  if (code === null) return 'unknown';
+  const words = RESULT_WORDS[code >>> 0];
+  return words ? `${taskResultCode(code)} (${words})` : `${taskResultCode(code)} (not an imp exit code: see the task's history)`;
+}
+
+/** Exit status of `imp schedule show`, so monitoring can watch the watcher: it must have run, and its last run worked. */
+export function watcherStatus(lastResult: number | null): ExitCode {
+  if (lastResult === null) return ExitCode.UNKNOWN;
+  const code = lastResult >>> 0;
+  if (code <= 3) return code as ExitCode;
+  if (code === TASK_HAS_NOT_RUN || code === 0x41300 || code === 0x41301 || code === 0x41325) return ExitCode.WARNING;
+  return ExitCode.CRITICAL;
+}
+
+/** An offset in a StartBoundary ("…T07:00:00+01:00", "…Z") pins the run to UTC: it moves an hour with daylight saving. */
+export function boundaryOffset(startBoundary: string): string | null {
+  return /(Z|[+-]\d{2}:\d{2})$/.exec(startBoundary)?.[1] ?? null;
 }

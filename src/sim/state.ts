@@ -92,6 +92,13 @@ export interface SimMachine {
   activeDirectoryModule?: boolean;
   /** false: no New-EventLog/Write-EventLog (PowerShell 7, or not Windows). Default true. */
   eventLogCmdlets?: boolean;
+  /** false: imp's PowerShell is not elevated (no "Run as administrator"): no event source, no task for another logon. Default true. */
+  elevated?: boolean;
+  /**
+   * What Task Scheduler answers when a task is started (IRegisteredTask.Run), e.g. 0x8007052E for a logon failure.
+   * Unset: the simulator cannot start processes, so the task stays "has not run" (0x41303).
+   */
+  taskRunResult?: number;
 }
 
 /** A task as Register-ScheduledTask left it. Its password is never stored: only whether one was given. */
@@ -140,6 +147,8 @@ export interface SimState {
   webServicesVirtualDirectories: SimWebServicesVirtualDirectory[];
   machine?: SimMachine;
   scheduledTasks?: SimScheduledTask[];
+  /** Task Scheduler folders created through the COM API, e.g. "\\imp". */
+  taskFolders?: string[];
   eventSources?: SimEventSource[];
   eventLog?: SimEventLogEntry[];
 }

@@ -231,7 +231,7 @@ describe('imp script', () => {
       const expiry = await runImp(['script', 'expiry', '--account', ACCOUNT]);
       const schedule = await runImp(['script', 'schedule', '--account', ACCOUNT, '--run-as', 'CONTOSO\\svc-imp']);
       for (const run of [verify, expiry, schedule]) assert.equal(run.code, 0, run.stderr);
-      assert.match(schedule.stdout, /Register-ScheduledTask @registration/);
+      assert.match(schedule.stdout, /\$folder.RegisterTaskDefinition\(/);
       assert.match(schedule.stdout, /Read-Host -AsSecureString/);
       const byHand = (script: string, name: string) => {
         const file = join(lab.settings.stateDir, name);

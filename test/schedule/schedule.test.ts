@@ -2,103 +2,146 @@
 // cmdlets (--scheduler task, so it runs on Linux), the systemd units and the crontab line; and the quoting
 // each scheduler's command line needs.
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../../src/paths';
-import { jobName, shellWord, systemdArgument, windowsArgument, windowsCommandLine } from '../../src/schedule/job';
-import { writeState } from '../../src/sim/state';
+import { expiryJob, jobName, parseTimeOfDay, shellWord, systemdArgument, windowsArgument, windowsCommandLine } from '../../src/schedule/job';
+import { systemdUnits, verifyUnits } from '../../src/schedule/systemd';
+import { hashPassword, writeState, type SimState } from '../../src/sim/state';
 import { contains, filesContaining, hostilePassword, leakPatterns, ProcessWatch } from '../credentials/support';
 import { CLI, runImp, shellLab, type Lab } from '../helpers/imp';
 
 const SERVICE = 'svc-booking@contoso.com';
 const TASK = 'imp-expiry-svc-booking-contoso-com';
-const RUN_AS = 'CONTOSO\\svc-monitor';
+const RUN_AS = 'CONTOSO\\administrator';
 
-describe('imp schedule with Task Scheduler (simulated ScheduledTasks module)', function () {
+describe('imp schedule with Task Scheduler (simulated Schedule.Service COM API)', function () {
   this.timeout(300_000);
   let lab: Lab;
+  let home: string;
   // The run-as user's Windows password: quotes, $(...), backticks, non-ASCII, 256 characters.
   const password = hostilePassword();
   const patterns = leakPatterns(password);
+  const jobDir = () => join(home, 'imp', TASK);
 
-  before(() => (lab = shellLab()));
-  after(() => lab.remove());
+  before(() => {
+    lab = shellLab();
+    home = mkdtempSync(join(tmpdir(), 'imp-jobs-'));
+    const state = lab.state();
+    // Task Scheduler checks the run-as password at registration: give the simulated user this one.
+    state.users.find((u) => u.samAccountName === 'administrator')!.passwordHash = hashPassword(password);
+    writeState(lab.settings.stateDir, state);
+  });
+  after(() => {
+    lab.remove();
+    rmSync(home, { recursive: true, force: true });
+  });
 
   const schedule = (operation: string, args: string[] = [], watch?: ProcessWatch) =>
     runImp([...lab.moduleArgs, 'schedule', operation, '--account', SERVICE, '--scheduler', 'task', ...args], {
       input: `${password}\n`,
+      env: { XDG_CONFIG_HOME: home },
       onSpawn: (child) => watch?.watch(child.pid!),
     });
   const tasks = () => lab.state().scheduledTasks ?? [];
+  const machine = (settings: NonNullable<SimState['machine']>) => {
+    const state = lab.state();
+    state.machine = settings;
+    writeState(lab.settings.stateDir, state);
+  };
 
-  it('install registers one daily task: this node, this imp script, "expiry --account …", as the run-as user with logon type Password', async () => {
+  it('install checks elevation first and changes nothing without it', async () => {
+    machine({ elevated: false });
+    const run = await schedule('install', ['--run-as', RUN_AS, '--password-stdin', '--no-test']);
+    machine({});
+    assert.equal(run.code, 3, run.stderr);
+    assert.match(run.stderr, /needs an elevated console.*Nothing was changed/);
+    assert.match(run.stderr, /fix: Open PowerShell or the Command Prompt with "Run as administrator"/);
+    assert.deepEqual([tasks().length, lab.state().eventSources ?? []], [0, []]);
+    assert.ok(!lab.calls().some((c) => /RegisterTaskDefinition|CreateEventSource/.test(c.cmdlet)));
+  });
+
+  it('install creates the event source, then registers one daily task through COM with the password as a method argument', async () => {
     const watch = new ProcessWatch(patterns);
-    const run = await schedule('install', ['--run-as', RUN_AS, '--password-stdin', '--', '--warn-days', '21'], watch);
+    const run = await schedule('install', ['--run-as', RUN_AS, '--password-stdin', '--no-test', '--', '--warn-days', '21'], watch);
     watch.stop();
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /Registered task \\imp\\imp-expiry-svc-booking-contoso-com: daily at 07:00, as CONTOSO\\svc-monitor \(logon type Password\)/);
+    assert.match(run.stdout, /Registered task \\imp\\imp-expiry-svc-booking-contoso-com: daily at 07:00 local time, as CONTOSO\\administrator \(logon type Password\)/);
 
     assert.equal(tasks().length, 1);
     const [task] = tasks();
-    assert.equal(task!.taskName, TASK);
-    assert.equal(task!.taskPath, '\\imp\\');
-    assert.equal(task!.actions.length, 1);
+    assert.deepEqual([task!.taskName, task!.taskPath, task!.actions.length], [TASK, '\\imp\\', 1]);
     const action = task!.actions[0]!;
     assert.equal(action.execute, process.execPath);
-    assert.ok(action.arguments.startsWith(`${windowsArgument(CLI)} expiry --account svc-booking@contoso.com --check-login --event-log --quiet `), action.arguments);
-    assert.ok(action.arguments.includes(`--exchange module --exchange-module ${windowsArgument(lab.settings.exchangeModule)}`));
-    assert.ok(action.arguments.endsWith(' --warn-days 21'));
-    assert.equal(action.workingDirectory, packageRoot);
-    assert.deepEqual(task!.triggers.map((t) => [t.type, t.startBoundary?.slice(10), t.daysInterval]), [['Daily', 'T07:00:00', 1]]);
+    const config = join(jobDir(), 'imp.config.json');
+    assert.equal(
+      action.arguments,
+      `${windowsArgument(CLI)} expiry --account svc-booking@contoso.com --check-login --event-log --check-run-as --quiet --config ${windowsArgument(config)} --warn-days 21`,
+    );
+    // Its own folder, not the installer's directory; the Exchange options live in its configuration file.
+    assert.equal(action.workingDirectory, jobDir());
+    assert.deepEqual(JSON.parse(readFileSync(config, 'utf8')), { exchange: 'module', exchangeModule: lab.settings.exchangeModule });
+    // Local time without a UTC offset.
+    assert.deepEqual(task!.triggers.map((t) => [t.type, t.daysInterval]), [['Daily', 1]]);
+    assert.match(task!.triggers[0]!.startBoundary!, /^\d{4}-\d{2}-\d{2}T07:00:00$/);
     assert.deepEqual(task!.principal, { userId: RUN_AS, logonType: 'Password', runLevel: 'Limited' });
     assert.equal(task!.passwordGiven, true);
-    assert.deepEqual(lab.state().eventSources?.map((s) => s.source), ['imp']);
 
-    // The real shape: -User/-Password on Register-ScheduledTask, no principal object.
-    const register = lab.calls().filter((c) => c.cmdlet === 'Register-ScheduledTask');
-    assert.equal(register.length, 1);
-    assert.equal(register[0]!.parameters.User, RUN_AS);
-    assert.equal(register[0]!.parameters.Password, '(given, not recorded)');
-    assert.ok(!lab.calls().some((c) => c.cmdlet === 'New-ScheduledTaskPrincipal'));
+    // The event source first, then the task; never Register-ScheduledTask -Password (module logging records bindings).
+    const calls = lab.calls().map((c) => c.cmdlet);
+    assert.ok(calls.indexOf('EventLog.CreateEventSource') >= 0 && calls.indexOf('EventLog.CreateEventSource') < calls.indexOf('ITaskFolder.RegisterTaskDefinition'), calls.join(', '));
+    assert.deepEqual(lab.state().eventSources?.map((s) => [s.source, s.logName]), [['imp', 'Application']]);
+    assert.ok(!calls.includes('Register-ScheduledTask'));
+    const register = lab.calls().find((c) => c.cmdlet === 'ITaskFolder.RegisterTaskDefinition')!;
+    assert.deepEqual([register.parameters.UserId, register.parameters.LogonType, register.parameters.Password], [RUN_AS, '1', '(given, not recorded)']);
 
     // The password: in no process's argv or imp's environment while it ran, not in the output, in no file.
     assert.ok(watch.family.size >= 2, 'imp and its PowerShell were watched');
     assert.deepEqual(watch.leaks, []);
     assert.ok(!contains(run.stdout + run.stderr, patterns), 'not in the output');
-    assert.deepEqual(filesContaining([lab.settings.stateDir], patterns), []);
+    assert.deepEqual(filesContaining([lab.settings.stateDir, home], patterns), []);
   });
 
-  it('installing again replaces the task: still one, with the new settings', async () => {
+  it('the test run goes through Task Scheduler and names its result: 0x8007052E is a logon failure (exit 2)', async () => {
+    machine({ taskRunResult: 0x8007052e });
     const run = await schedule('install', ['--run-as', RUN_AS, '--password-stdin', '--at', '6:30']);
-    assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /^Replaced task \\imp\\imp-expiry-svc-booking-contoso-com: daily at 06:30/);
+    machine({});
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stdout, /^Replaced task .*daily at 06:30/m);
+    assert.match(run.stdout, /result: 0x8007052E \(logon failure: the stored password of the run-as user is wrong, most likely because it changed; re-run "imp schedule install"\)/);
     assert.equal(tasks().length, 1);
-    assert.equal(tasks()[0]!.triggers[0]!.startBoundary?.slice(10), 'T06:30:00');
-    assert.ok(!tasks()[0]!.actions[0]!.arguments.includes('--warn-days'));
-    assert.deepEqual(filesContaining([lab.settings.stateDir], patterns), []);
+    assert.ok(lab.calls().some((c) => c.cmdlet === 'IRegisteredTask.Run'));
   });
 
-  it('show prints the task, its last run and last result (imp\'s exit code)', async () => {
+  it('show: the last result in words, the time from NextRunTime, and an exit status for monitoring', async () => {
+    const [failed] = await Promise.all([schedule('show')]);
+    assert.equal(failed.code, 2, failed.stderr);
+    assert.match(failed.stdout, /^Task \\imp\\imp-expiry-svc-booking-contoso-com \(Ready\)$/m);
+    assert.match(failed.stdout, /when {5}: daily at 06:30/);
+    assert.match(failed.stdout, /last run : \d{4}-\d{2}-\d{2} \d{2}:\d{2}, result 0x8007052E \(logon failure/);
+    assert.match(failed.stdout, /next run : \d{4}-\d{2}-\d{2} 06:30/);
+
     const state = lab.state();
-    Object.assign(state.scheduledTasks![0]!, { lastRunTime: '2026-11-26T06:30:04.000Z', lastTaskResult: 1 });
+    Object.assign(state.scheduledTasks![0]!, { lastRunTime: null, lastTaskResult: 0x41303 });
     writeState(lab.settings.stateDir, state);
-    const run = await schedule('show');
-    assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /^Task \\imp\\imp-expiry-svc-booking-contoso-com \(Ready\)$/m);
-    assert.match(run.stdout, /when {5}: daily at 06:30/);
-    assert.match(run.stdout, /runs as {2}: CONTOSO\\svc-monitor \(logon type Password\)/);
-    assert.match(run.stdout, /command {2}: \S*node\S* \S*cli\.js expiry --account svc-booking@contoso.com --check-login --event-log --quiet/);
-    assert.match(run.stdout, /last run : 2026-11-26T06:30:04.000Z, result 1 \(WARNING\)/);
-    assert.match(run.stdout, /next run : \d{4}-\d{2}-\d{2}T\d{2}:30:00/);
+    const never = await schedule('show');
+    assert.equal(never.code, 1, never.stderr);
+    assert.match(never.stdout, /last run : never, result 0x00041303 \(has not run yet\)/);
+
+    Object.assign(state.scheduledTasks![0]!, { lastRunTime: '2026-11-26T06:30:04.000Z', lastTaskResult: 0, triggers: [{ ...state.scheduledTasks![0]!.triggers[0]!, startBoundary: '2026-11-26T06:30:00+01:00' }] });
+    writeState(lab.settings.stateDir, state);
+    const ok = await schedule('show');
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /result 0 \(OK\)/);
+    assert.match(ok.stderr, /carries a UTC offset: it moves by an hour with daylight saving/);
   });
 
-  it('remove deletes it; a second remove is a no-op and show then says none is installed (exit 2)', async () => {
+  it('remove deletes the task and the job folder; a second remove is a no-op and show then says none is installed (exit 2)', async () => {
     const removed = await schedule('remove');
     assert.equal(removed.code, 0, removed.stderr);
     assert.match(removed.stdout, /Removed task \\imp\\imp-expiry-svc-booking-contoso-com/);
     assert.equal(tasks().length, 0);
-    assert.equal(lab.calls().find((c) => c.cmdlet === 'Unregister-ScheduledTask')!.parameters.Confirm, false);
+    assert.ok(!existsSync(jobDir()));
     const [again, show] = await Promise.all([schedule('remove'), schedule('show')]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /nothing to remove/);
@@ -106,69 +149,106 @@ describe('imp schedule with Task Scheduler (simulated ScheduledTasks module)', f
     assert.match(show.stdout, /No daily expiry check is installed for svc-booking@contoso.com/);
   });
 
-  it('refuses to pass --password-stdin on to the scheduled run, and needs a password it can read', async () => {
-    const [forwarded, noPassword] = await Promise.all([
-      runImp(['schedule', 'install', '--account', SERVICE, '--scheduler', 'task', '--password-stdin', '--', '--password-stdin']),
+  it('refuses what the job could not use: --password-stdin, bad or unknown expiry options, "%" and control characters', async () => {
+    const refuse = (args: string[], globals: string[] = []) =>
+      runImp([...globals, 'schedule', 'install', '--account', SERVICE, '--scheduler', 'task', '--print', ...args], { env: { XDG_CONFIG_HOME: home } });
+    const runs = await Promise.all([
+      refuse(['--', '--password-stdin']),
+      refuse(['--', '--warn-days', 'abc']),
+      refuse(['--', '--frob']),
+      refuse(['--', '--username', 'svc%PATH%']),
+      refuse([], ['--exchange-module', '/tmp/x\nExecStartPre=/bin/sh']),
       runImp(['schedule', 'install', '--account', SERVICE, '--scheduler', 'task', '--run-as', RUN_AS]),
     ]);
-    assert.equal(forwarded.code, 3);
-    assert.match(forwarded.stderr, /"--password-stdin" cannot be passed to the scheduled "imp expiry": a scheduled run has no standard input/);
-    assert.equal(noPassword.code, 3);
-    assert.match(noPassword.stderr, /needs the Windows password of CONTOSO\\svc-monitor\. The task runs as CONTOSO\\svc-monitor with logon type Password.*Credential Manager.*DPAPI/);
-    assert.match(noPassword.stderr, /fix: Run it in a terminal to be asked, or pipe the password in with --password-stdin/);
+    for (const run of runs) assert.equal(run.code, 3, run.stderr);
+    const [forwarded, word, unknown, percent, newline, noPassword] = runs.map((r) => r.stderr);
+    assert.match(forwarded!, /"--password-stdin" cannot be passed to the scheduled "imp expiry": a scheduled run has no standard input/);
+    assert.match(word!, /--warn-days "abc" is not a whole number of days/);
+    assert.match(unknown!, /"--frob" is not an option of "imp expiry"/);
+    assert.match(percent!, /contains "%".*Task Scheduler would expand %NAME%/);
+    assert.match(newline!, /the configuration value "exchangeModule" contains a control character/);
+    assert.match(noPassword!, /needs the Windows password of CONTOSO\\administrator\. The task runs as CONTOSO\\administrator with logon type Password.*Credential Manager.*DPAPI/);
+  });
+
+  it('--print shows the first start as local time without a UTC offset, and writes nothing', async () => {
+    const run = await schedule('install', ['--print', '--at', '18:45']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^ {2}start {4}: \d{4}-\d{2}-\d{2}T18:45:00 \(local time, no UTC offset: stays at 18:45 across daylight saving\)$/m);
+    assert.ok(!existsSync(jobDir()));
   });
 });
 
 describe('imp schedule with systemd and cron (Linux)', function () {
   this.timeout(120_000);
   let config: string;
-  beforeEach(() => (config = mkdtempSync(join(tmpdir(), 'imp-systemd-'))));
+  let jobDir: string;
+  beforeEach(() => {
+    config = mkdtempSync(join(tmpdir(), 'imp-systemd-'));
+    jobDir = join(config, 'imp', TASK);
+  });
   afterEach(() => rmSync(config, { recursive: true, force: true }));
+  const jobArgs = (...extra: string[]) => ['expiry', '--account', SERVICE, '--check-login', '--config', join(jobDir, 'imp.config.json'), ...extra];
 
-  it('--print shows the systemd service and timer', async () => {
-    const run = await runImp(['schedule', 'install', '--account', SERVICE, '--scheduler', 'systemd', '--print', '--', '--warn-days', '21']);
+  it('--print shows the systemd service and timer, run from imp\'s own job folder', async () => {
+    const run = await runImp(['schedule', 'install', '--account', SERVICE, '--scheduler', 'systemd', '--print', '--', '--warn-days', '21'], { env: { XDG_CONFIG_HOME: config } });
     assert.equal(run.code, 0, run.stderr);
-    const exec = [process.execPath, CLI, 'expiry', '--account', SERVICE, '--check-login', '--warn-days', '21'].map((a) => `"${a}"`).join(' ');
+    const exec = [process.execPath, CLI, ...jobArgs('--warn-days', '21')].map((a) => `"${a}"`).join(' ');
     assert.ok(run.stdout.includes(`# ${TASK}.service\n[Unit]\nDescription=imp: password expiry check of ${SERVICE}\n`), run.stdout);
-    assert.ok(run.stdout.includes(`Type=oneshot\nWorkingDirectory=${packageRoot}\nExecStart=${exec}\n`), run.stdout);
+    assert.ok(run.stdout.includes(`Type=oneshot\nWorkingDirectory=${jobDir}\nExecStart=${exec}\n`), run.stdout);
     assert.ok(run.stdout.includes(`# ${TASK}.timer\n`));
     assert.match(run.stdout, /^OnCalendar=\*-\*-\* 07:00:00$/m);
     assert.match(run.stdout, /^Persistent=true$/m);
     assert.match(run.stdout, /^WantedBy=timers.target$/m);
-    assert.ok(!existsSync(join(config, 'systemd')), 'nothing written');
+    assert.ok(!existsSync(join(config, 'systemd')) && !existsSync(jobDir), 'nothing written');
   });
 
   it('--print with cron gives one crontab line that reaches the user\'s D-Bus session', async () => {
-    const run = await runImp(['schedule', 'install', '--account', SERVICE, '--scheduler', 'cron', '--at', '18:45', '--print']);
+    const run = await runImp(['schedule', 'install', '--account', SERVICE, '--scheduler', 'cron', '--at', '18:45', '--print'], { env: { XDG_CONFIG_HOME: config } });
     assert.equal(run.code, 0, run.stderr);
     const uid = process.getuid!();
     assert.equal(
       run.stdout,
       `# ${TASK}: daily imp password expiry check of ${SERVICE}\n` +
-        `45 18 * * * cd ${shellWord(packageRoot)} && DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/${uid}/bus ` +
-        `${shellWord(process.execPath)} ${shellWord(CLI)} expiry --account ${SERVICE} --check-login\n`,
+        `45 18 * * * cd ${shellWord(jobDir)} && DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/${uid}/bus ` +
+        `${[process.execPath, CLI, ...jobArgs()].map(shellWord).join(' ')}\n`,
     );
     assert.match(run.stderr, /crontab -e/);
   });
 
-  it('install writes the units and, without a systemd user manager, says how to enable them; show and remove work', async () => {
+  it('install writes the job folder and units, runs the job once and reports it; show and remove work', async () => {
     // No systemctl on PATH: like a container, or a server without a login session.
     const env = { XDG_CONFIG_HOME: config, PATH: config };
-    const install = await runImp(['schedule', 'install', '--account', SERVICE, '--scheduler', 'systemd', '--at', '05:15'], { env });
-    assert.equal(install.code, 0, install.stderr);
+    const install = await runImp(['--timeout', '90s', 'schedule', 'install', '--account', SERVICE, '--scheduler', 'systemd', '--at', '05:15'], { env });
     const dir = join(config, 'systemd', 'user');
     assert.match(readFileSync(join(dir, `${TASK}.timer`), 'utf8'), /^OnCalendar=\*-\*-\* 05:15:00$/m);
-    assert.match(readFileSync(join(dir, `${TASK}.service`), 'utf8'), /^ExecStart=.*"expiry" "--account" "svc-booking@contoso.com" "--check-login"$/m);
+    assert.match(readFileSync(join(dir, `${TASK}.service`), 'utf8'), /^ExecStart=.*"expiry" "--account" "svc-booking@contoso.com" "--check-login" "--config" ".*imp.config.json"$/m);
+    // The installing run's options travel in the job's own configuration file.
+    assert.deepEqual(JSON.parse(readFileSync(join(jobDir, 'imp.config.json'), 'utf8')), { timeout: '90s' });
     assert.match(install.stderr, /warning: systemctl --user is not available here/);
     assert.match(install.stdout, /systemctl --user daemon-reload\n {2}systemctl --user enable --now imp-expiry-svc-booking-contoso-com.timer/);
+    // The test run is the job's own command: here it has no EWS URL, and install says so with the job's exit status.
+    assert.equal(install.code, 3, install.stderr);
+    assert.match(install.stdout, /Test run of the job…\n {2}result: exit 3: error: --check-login needs the EWS URL/);
 
     const show = await runImp(['schedule', 'show', '--account', SERVICE, '--scheduler', 'systemd'], { env });
-    assert.equal(show.code, 0, show.stderr);
     assert.match(show.stdout, /imp-expiry-svc-booking-contoso-com.timer .*: \*-\*-\* 05:15:00/);
+    assert.equal(show.code, 3, 'no run information: UNKNOWN');
 
     const remove = await runImp(['schedule', 'remove', '--account', SERVICE, '--scheduler', 'systemd'], { env });
     assert.equal(remove.code, 0, remove.stderr);
-    assert.ok(!existsSync(join(dir, `${TASK}.timer`)) && !existsSync(join(dir, `${TASK}.service`)));
+    assert.ok(!existsSync(join(dir, `${TASK}.timer`)) && !existsSync(join(dir, `${TASK}.service`)) && !existsSync(jobDir));
+  });
+
+  it('systemd-analyze verify passes the units imp writes and refuses a broken one (removing it)', () => {
+    const job = expiryJob({ account: SERVICE, at: parseTimeOfDay('07:00'), scheduler: 'systemd', globals: {}, extra: [], root: config, script: CLI });
+    const units = systemdUnits(job);
+    const files = [join(config, units.serviceName), join(config, units.timerName)];
+    writeFileSync(files[0]!, units.service);
+    writeFileSync(files[1]!, units.timer);
+    assert.equal(verifyUnits(files), '');
+    writeFileSync(files[0]!, units.service.replace(/^ExecStart=.*$/m, 'ExecStart=relative/node'));
+    assert.throws(() => verifyUnits(files), /systemd-analyze verify refused the units/);
+    assert.ok(!existsSync(files[0]!));
   });
 });
 

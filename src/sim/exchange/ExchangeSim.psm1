@@ -19,7 +19,7 @@ $script:SimStateRoot = Split-Path -Parent $PSScriptRoot
 foreach ($file in @(
         'Exceptions', 'Constants', 'State', 'Errors', 'Text', 'Directory', 'RecipientFilter',
         'Recipients', 'Groups', 'RoleAssignments', 'Scopes', 'VirtualDirectories', 'ADUsers', 'Ldap',
-        'EventLog', 'ScheduledTasks'
+        'EventLog', 'ScheduledTasks', 'TaskService'
     )) {
     . (Join-Path $PSScriptRoot ($file + '.ps1'))
 }
@@ -34,19 +34,33 @@ Export-ModuleMember -Function @(
 # What this simulated machine has besides Exchange (state.machine, read once at import).
 Export-ModuleMember -Function @(
     'New-ScheduledTaskAction', 'New-ScheduledTaskTrigger', 'New-ScheduledTaskPrincipal', 'New-ScheduledTaskSettingsSet',
-    'Register-ScheduledTask', 'Get-ScheduledTask', 'Get-ScheduledTaskInfo', 'Unregister-ScheduledTask'
+    'Register-ScheduledTask', 'Get-ScheduledTask', 'Get-ScheduledTaskInfo', 'Unregister-ScheduledTask', 'New-Object'
 )
 if (Get-SimMachineSetting 'eventLogCmdlets') { Export-ModuleMember -Function @('New-EventLog', 'Write-EventLog') }
+# Windows types a template uses that do not work off Windows: type accelerators shadow their full names with the
+# stand-ins in TaskService.ps1 (and Ldap.ps1 for [adsisearcher]), until the module is removed.
+$script:TypeAccelerators = [psobject].Assembly.GetType('System.Management.Automation.TypeAccelerators')
+$script:Shadowed = [ordered]@{
+    'System.Diagnostics.EventLog'                 = [SimEventLog]
+    'System.Security.Principal.WindowsIdentity'  = [SimWindowsIdentity]
+    'System.Security.Principal.WindowsPrincipal' = [SimWindowsPrincipal]
+    'System.Security.Principal.NTAccount'        = [SimNTAccount]
+}
 if (Get-SimMachineSetting 'activeDirectoryModule') {
     Export-ModuleMember -Function @('Get-ADUser')
 } else {
-    # No ActiveDirectory module: LDAP through [adsisearcher] stands in, until the module is removed.
-    $script:TypeAccelerators = [psobject].Assembly.GetType('System.Management.Automation.TypeAccelerators')
-    $script:OriginalAdsiSearcher = $script:TypeAccelerators::Get['adsisearcher']
-    [void]$script:TypeAccelerators::Remove('adsisearcher')
-    $script:TypeAccelerators::Add('adsisearcher', [SimDirectorySearcher])
-    $ExecutionContext.SessionState.Module.OnRemove = {
-        [void]$script:TypeAccelerators::Remove('adsisearcher')
-        if ($null -ne $script:OriginalAdsiSearcher) { $script:TypeAccelerators::Add('adsisearcher', $script:OriginalAdsiSearcher) }
+    # No ActiveDirectory module: LDAP through [adsisearcher] stands in.
+    $script:Shadowed['adsisearcher'] = [SimDirectorySearcher]
+}
+$script:OriginalAccelerators = @{}
+foreach ($name in $script:Shadowed.Keys) {
+    $script:OriginalAccelerators[$name] = $script:TypeAccelerators::Get[$name]
+    [void]$script:TypeAccelerators::Remove($name)
+    $script:TypeAccelerators::Add($name, $script:Shadowed[$name])
+}
+$ExecutionContext.SessionState.Module.OnRemove = {
+    foreach ($name in $script:Shadowed.Keys) {
+        [void]$script:TypeAccelerators::Remove($name)
+        if ($null -ne $script:OriginalAccelerators[$name]) { $script:TypeAccelerators::Add($name, $script:OriginalAccelerators[$name]) }
     }
 }
