@@ -28,6 +28,11 @@ $report = foreach ($file in $args) {
       if (($type -eq 'MemberExpressionAst' -or $type -eq 'InvokeMemberExpressionAst' -or $type -eq 'IndexExpressionAst') -and $node.NullConditional) { return $true }
       if ($type -eq 'CommandParameterAst' -and @('Parallel', 'AsHashtable', 'AsArray', 'EscapeHandling') -contains $node.ParameterName) { return $true }
       if ($type -eq 'CommandParameterAst' -and $node.ParameterName -eq 'Depth' -and $node.Parent.GetCommandName() -eq 'ConvertFrom-Json') { return $true }
+      if ($type -eq 'PipelineAst' -and $node.Background) { return $true }
+      if ($type -eq 'ScriptBlockAst' -and $node.CleanBlock) { return $true }
+      if ($type -eq 'InvokeMemberExpressionAst' -and $node.GenericTypeArguments -and $node.GenericTypeArguments.Count -gt 0) { return $true }
+      # "\`u{2013}" is an en dash in PowerShell 6+, and the letters u{2013} in 5.1.
+      if (($type -eq 'ExpandableStringExpressionAst' -or ($type -eq 'StringConstantExpressionAst' -and $node.StringConstantType -like 'DoubleQuoted*')) -and $node.Extent.Text -match '\`u\{') { return $true }
       return $false
     }, $true)
   foreach ($node in $found) { [void]$problems.Add('PowerShell 7 only: ' + $node.Extent.Text.Split([char]10)[0] + ' at line ' + $node.Extent.StartLineNumber) }
@@ -43,9 +48,9 @@ describe('templates run on Windows PowerShell 5.1 and PowerShell 7', function ()
     const { mkdtempSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
     const dir = mkdtempSync(join(require('node:os').tmpdir(), 'imp-ps7-'));
     const bad = join(dir, 'bad.ps1');
-    writeFileSync(bad, "$a = $b ?? 'x'\n$c = $true ? 1 : 2\nGet-Item x && Get-Item y\n$d = ${e}?.Name\n1..3 | ForEach-Object -Parallel { $_ }\n'{}' | ConvertFrom-Json -AsHashtable\n");
+    writeFileSync(bad, "$a = $b ?? 'x'\n$c = $true ? 1 : 2\nGet-Item x && Get-Item y\n$d = ${e}?.Name\n1..3 | ForEach-Object -Parallel { $_ }\n'{}' | ConvertFrom-Json -AsHashtable\nGet-Item x &\nfunction f { clean { } }\n$f = [Array]::Empty[int]()\n$g = \"`u{2013}\"\n");
     const [result] = scan([bad]);
-    assert.equal(result.problems.length, 6, result.problems.join('\n'));
+    assert.equal(result.problems.length, 10, result.problems.join('\n'));
   });
 
   for (const file of files) {

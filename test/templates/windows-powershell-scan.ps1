@@ -14,12 +14,14 @@
 #   A method must have an overload that takes the number of arguments given. A member missing from a type
 #   that may hold a derived object (a parameter typed [System.Exception]) is not reported.
 # - Every named parameter given to a cmdlet of Windows PowerShell 5.1's own modules: the cmdlet and the
-#   parameter must be in the 5.1 list ($Reference), keys of hashtable literals splatted to it too.
+#   parameter (its full name or a listed alias) must be in the 5.1 list ($Reference), keys of hashtable
+#   literals splatted to it too.
 # Not checked: members of objects whose type is unknown here ($_, pipeline and cmdlet output, Exchange
-# objects, PSCustomObjects, hashtable keys), the argument types of an overload (only their number), extended
-# members from 5.1's types.ps1xml, positional parameters, parameter values and sets, cmdlets of other modules
-# (Exchange, ActiveDirectory, ScheduledTasks) and any behaviour that differs between versions behind the
-# same name.
+# objects, PSCustomObjects, hashtable keys), the argument types of an overload (only their number),
+# positional parameters, parameter values and sets, cmdlets of other modules (Exchange, ActiveDirectory,
+# ScheduledTasks) and any behaviour that differs between versions behind the same name. Members that 5.1's
+# types.ps1xml adds (DateTime.DateTime, FileInfo.BaseName) are not in the reference assemblies and are
+# reported on a known type: use the .NET member.
 using namespace System.Management.Automation.Language
 using namespace System.Collections.Generic
 
@@ -464,6 +466,7 @@ class Scan {
     static [void] CheckCommand([CommandAst]$Command) {
         $name = $Command.GetCommandName()
         if (-not $name -or $Command.InvocationOperator -eq 'Dot') { return }
+        if ($name.Contains('\')) { $name = $name.Substring($name.LastIndexOf('\') + 1) }   # Microsoft.PowerShell.Utility\Write-Host
         if ([Scan]::Aliases.ContainsKey($name)) { $name = [Scan]::Aliases[$name] }
         $listed = $null
         if (-not [Scan]::Cmdlets.TryGetValue($name, [ref]$listed)) {
@@ -508,10 +511,14 @@ class Scan {
         }
     }
 
-    static [void] Begin([string]$File, [Ast]$FileAst) {
+    static [void] CheckAll() {
+        foreach ($node in [Scan]::Nodes) { [Scan]::CheckNode($node) }
+    }
+
+    static [void] Begin([string]$File, [Ast]$FileAst, [Ast[]]$Nodes) {
         [Scan]::File = $File
         [Scan]::FileAst = $FileAst
-        [Scan]::Nodes = $FileAst.FindAll({ param($n) $true }, $true)
+        [Scan]::Nodes = $Nodes
         $using = [List[string]]::new()
         foreach ($statement in $FileAst.UsingStatements) { if ($statement.UsingStatementKind -eq 'Namespace') { $using.Add($statement.Name.Value) } }
         [Scan]::Namespaces = $using.ToArray()
@@ -563,21 +570,24 @@ foreach ($command in Get-Command -Module Microsoft.PowerShell.* -CommandType Cmd
 
 $parsed = foreach ($file in $Files) {
     $tokens = $null; $errors = $null
-    [pscustomobject]@{ file = $file; ast = [Parser]::ParseFile($file, [ref]$tokens, [ref]$errors) }
+    $ast = [Parser]::ParseFile($file, [ref]$tokens, [ref]$errors)
+    [pscustomobject]@{ file = $file; ast = $ast; nodes = $ast.FindAll({ $true }, $true) }
 }
 # Classes and functions the files define, across all of them (the simulator is split over several files).
 foreach ($p in $parsed) {
-    foreach ($t in $p.ast.FindAll({ param($n) $n -is [TypeDefinitionAst] }, $true)) { [void][Scan]::ScriptTypes.Add($t.Name) }
-    foreach ($f in $p.ast.FindAll({ param($n) $n -is [FunctionDefinitionAst] }, $true)) { [void][Scan]::ScriptFunctions.Add($f.Name) }
+    foreach ($node in $p.nodes) {
+        if ($node -is [TypeDefinitionAst]) { [void][Scan]::ScriptTypes.Add($node.Name) }
+        elseif ($node -is [FunctionDefinitionAst]) { [void][Scan]::ScriptFunctions.Add($node.Name) }
+    }
 }
 
 $report = foreach ($p in $parsed) {
-    [Scan]::Begin($p.file, $p.ast)
+    [Scan]::Begin($p.file, $p.ast, $p.nodes)
     [Scan]::Reset()
     [Scan]::ReadVariables()
     # Reading the variables checked some members already, with what was known by then: check afresh.
     [Scan]::Reset()
-    foreach ($node in [Scan]::Nodes) { [Scan]::CheckNode($node) }
+    [Scan]::CheckAll()
     [pscustomobject]@{ file = $p.file; problems = [Scan]::Problems.ToArray(); counts = [pscustomobject][Scan]::Counts }
 }
 ConvertTo-Json -InputObject @($report) -Depth 4 -Compress
