@@ -63,6 +63,11 @@ export class CommandContext {
         timeoutMs: timeout === undefined ? undefined : parseDuration(timeout, '--timeout'),
         setup: [setup],
         onDiagnostic: (message) => (message.startsWith('WARNING:') ? this.output.warn(message.slice(9)) : this.output.debug(message)),
+        explainFailure: async (error, parameters) => {
+          const { explainNotFound } = await import('../exchange/not-found');
+          const { nearMatchesSchema } = await import('../exchange/schemas');
+          return explainNotFound(error, parameters, async (template, p) => (await this.session!.run(template, p, nearMatchesSchema)).result);
+        },
         onScript: (template, text) => this.output.debug(`--- PowerShell template ${template} ---\n${text}\n--- end of ${template} ---`),
       });
     }

@@ -81,3 +81,8 @@ export const verifyResultSchema = z.object({
   ),
 });
 export type VerifyResult = z.infer<typeof verifyResultSchema>;
+
+export const nearMatchesSchema = z.object({
+  matches: list(z.object({ name: z.string(), primarySmtpAddress: z.string().nullable(), recipientTypeDetails: z.string() })),
+  userWithoutMailbox: z.object({ name: z.string(), userPrincipalName: z.string() }).nullable(),
+});

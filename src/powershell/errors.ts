@@ -27,7 +27,8 @@ export class PowerShellCommandError extends ImpError {
       connecting ? 'EXCHANGE_CONNECT_FAILED' : notFound ? 'EXCHANGE_NOT_FOUND' : 'EXCHANGE_COMMAND_FAILED',
       `${record.message}${where} (${record.category}: ${record.reason ?? record.exceptionType})`,
       {
-        exitCode: connecting ? ExitCode.UNKNOWN : ExitCode.CRITICAL,
+        // Not found is bad input (a name or address Exchange does not have): UNKNOWN, as for a bad flag.
+        exitCode: connecting || notFound ? ExitCode.UNKNOWN : ExitCode.CRITICAL,
         suggestion: connecting
           ? 'Check --exchange and its options: on an Exchange server use --exchange local; from a workstation --exchange remote --exchange-server <fqdn>; for a lab --exchange module --exchange-module <path>.'
           : notFound

@@ -30,6 +30,11 @@ export interface SessionOptions {
   onDiagnostic?: (message: string) => void;
   /** Where named templates are read from (default templates/); tests point it at fixtures. */
   templateDir?: string;
+  /**
+   * Turns a failed template run into the error to report (e.g. a not-found into the flag the admin
+   * mistyped); undefined keeps the error as it is. It may run further templates in this session.
+   */
+  explainFailure?: (error: PowerShellCommandError, parameters: object) => Promise<Error | undefined>;
   /** Shows each template as it is about to run (--verbose). */
   onScript?: (template: string, text: string) => void;
 }
@@ -99,7 +104,10 @@ export class PowerShellSession {
     const started = Date.now();
     const envelope = await this.invoke(shell, template, templateText(template, { dir: this.options.templateDir }), parameters, false);
     const durationMs = Date.now() - started;
-    if (!envelope.ok) throw new PowerShellCommandError(template, envelope.error!);
+    if (!envelope.ok) {
+      const error = new PowerShellCommandError(template, envelope.error!);
+      throw (await this.options.explainFailure?.(error, parameters)) ?? error;
+    }
     const parsed = schema.safeParse(envelope.result);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

@@ -62,15 +62,18 @@ describe('imp grant / revoke', function () {
     assert.equal(impersonationAssignments(lab).length, 0);
   });
 
-  for (const [what, account] of [
-    ['an account without a mailbox', 'svc-nomailbox@contoso.com'],
-    ['an account unknown to AD', 'nobody@contoso.com'],
-  ]) {
-    it(`fails for ${what} with exit 2 and Exchange's not-found text`, async () => {
+  for (const [what, account, says] of [
+    ['an account without a mailbox', 'svc-nomailbox@contoso.com', /has no mailbox; EWS impersonation needs one/],
+    ['an account unknown to AD', 'nobody@contoso.com', /Exchange has no mailbox by that name \(Get-Mailbox\)/],
+  ] as const) {
+    it(`fails for ${what} with exit 3 (bad input), naming --account, with Exchange's not-found text in the details`, async () => {
       const run = await lab.imp(['grant', '--account', account, '--json']);
-      assert.equal(run.code, 2);
-      assert.match(run.stderr, new RegExp(`The operation couldn't be performed because object '${account}' couldn't be found on 'DC01.contoso.com'`));
-      assert.equal(JSON.parse(run.stdout).error.code, 'EXCHANGE_NOT_FOUND');
+      assert.equal(run.code, 3);
+      assert.match(run.stderr, new RegExp(`--account "${account}": `));
+      assert.match(run.stderr, says);
+      const { error } = JSON.parse(run.stdout);
+      assert.equal(error.code, 'EXCHANGE_NOT_FOUND');
+      assert.match(error.details.exchangeError, new RegExp(`The operation couldn't be performed because object '${account}' couldn't be found on 'DC01.contoso.com'`));
       assert.equal(impersonationAssignments(lab).length, 0);
     });
   }

@@ -25,7 +25,7 @@ foreach ($file in @(
 }
 
 Export-ModuleMember -Function @(
-    'Get-Mailbox', 'Get-Recipient', 'Get-Group', 'Get-DistributionGroupMember',
+    'Get-Mailbox', 'Get-Recipient', 'Get-User', 'Get-Group', 'Get-DistributionGroupMember',
     'New-ManagementRoleAssignment', 'Get-ManagementRoleAssignment', 'Remove-ManagementRoleAssignment',
     'New-ManagementScope', 'Get-ManagementScope', 'Remove-ManagementScope',
     'Get-WebServicesVirtualDirectory', 'Set-WebServicesVirtualDirectory'

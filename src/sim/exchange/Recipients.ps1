@@ -71,6 +71,7 @@ function Get-Recipient {
     param(
         [Parameter(Position = 0, ParameterSetName = 'Identity')] [string] $Identity,
         [Parameter(Mandatory = $true, ParameterSetName = 'RecipientPreviewFilter')] [string] $RecipientPreviewFilter,
+        [Parameter(Mandatory = $true, ParameterSetName = 'AnrSet')] [string] $Anr,
         [string[]] $RecipientTypeDetails,
         [ValidatePattern('^(?i:unlimited|\d+)$')] [string] $ResultSize,
         [string] $DomainController
@@ -85,6 +86,7 @@ function Get-Recipient {
             $facts = Get-SimDirectoryFacts $state $recipient
             if ($RecipientTypeDetails -and -not (Test-SimTextIn $facts.RecipientTypeDetails $RecipientTypeDetails)) { continue }
             if ($null -ne $filter -and -not (Test-SimFilter $filter $facts)) { continue }
+            if ($PSBoundParameters.ContainsKey('Anr') -and -not (Test-SimAnr $recipient $facts $Anr)) { continue }
             $recipients.Add($recipient)
         }
         if ($PSBoundParameters.ContainsKey('Identity')) {
@@ -93,6 +95,51 @@ function Get-Recipient {
             $selected = Select-SimResultSize $recipients.ToArray() $ResultSize
         }
         $output = foreach ($recipient in $selected) { ConvertTo-SimRecipientOutput $state $recipient }
+    } catch {
+        $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+    }
+    $output
+}
+
+function Test-SimAnr($Object, [System.Collections.IDictionary] $Facts, [string] $Text) {
+    # Ambiguous name resolution: the text matches the start of the name, display name, first or last
+    # name, alias, sAMAccountName or any SMTP address (the documented ANR attribute set, simplified).
+    if (-not $Text) { return $false }
+    $candidates = @([string]$Object.name, [string]$Object.samAccountName, [string]$Facts.DisplayName, [string]$Facts.Alias, [string]$Facts.GivenName, [string]$Facts.Surname)
+    foreach ($address in @($Facts.EmailAddresses)) { $candidates += ([string]$address -replace '^[^:]*:', '') }
+    foreach ($candidate in $candidates) {
+        if ($candidate -and $candidate.StartsWith($Text, [System.StringComparison]::OrdinalIgnoreCase)) { return $true }
+    }
+    return $false
+}
+
+function Get-User {
+    # Every AD user, with or without a mailbox: RecipientTypeDetails is "User" for one without.
+    [CmdletBinding()]
+    param(
+        [Parameter(Position = 0)] [string] $Identity,
+        [ValidatePattern('^(?i:unlimited|\d+)$')] [string] $ResultSize,
+        [string] $DomainController
+    )
+    try {
+        Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+        $state = Read-SimState
+        $users = @($state.users)
+        if ($PSBoundParameters.ContainsKey('Identity')) { $selected = @(Resolve-SimIdentity $state $users $Identity) }
+        else { $selected = Select-SimResultSize $users $ResultSize }
+        $output = foreach ($user in $selected) {
+            $type = 'User'
+            if ($user.mailbox) { $type = [string]$user.mailbox.recipientTypeDetails }
+            [pscustomobject]@{
+                Name                 = $user.name
+                SamAccountName       = $user.samAccountName
+                UserPrincipalName    = $user.userPrincipalName
+                DistinguishedName    = $user.distinguishedName
+                Identity             = ConvertTo-SimCanonicalName $state $user.distinguishedName $user.name
+                Guid                 = [guid]$user.guid
+                RecipientTypeDetails = $type
+            }
+        }
     } catch {
         $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
     }
