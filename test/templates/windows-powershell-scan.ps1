@@ -9,7 +9,7 @@
 #   a subset of 5.1's API: what it has, 5.1 has.
 # - Members of a type that is known without running: [T]::Member, [T]::new(...), New-Object T args, and
 #   instance members of an expression whose type follows from a literal, a cast, New-Object, [T]::new, a typed
-#   parameter or variable, a variable whose every assignment in its function gives the same such type, a
+#   parameter or variable, a cmdlet whose 5.1 page gives one output type, a variable whose every assignment in its function gives the same such type, a
 #   foreach over a typed array, and from there the declared types of properties and of method results.
 #   A method must have an overload that takes the number of arguments given. A member missing from a type
 #   that may hold a derived object (a parameter typed [System.Exception]) is not reported.
@@ -296,9 +296,17 @@ class Scan {
     static [type] StatementType([Ast]$Statement) {
         if ($Statement -is [CommandExpressionAst]) { return [Scan]::ExpressionType($Statement.Expression) }
         if ($Statement -is [PipelineAst] -and $Statement.PipelineElements.Count -eq 1) { return [Scan]::StatementType($Statement.PipelineElements[0]) }
-        if ($Statement -is [CommandAst] -and $Statement.GetCommandName() -eq 'New-Object') {
-            $t = [Scan]::NewObjectType($Statement)
-            if ($t -is [type]) { return $t }
+        # A pipeline's value is what its last command writes: the type its 5.1 page gives (each of several
+        # objects is of it; PowerShell applies a member to each).
+        if ($Statement -is [PipelineAst]) { return [Scan]::StatementType($Statement.PipelineElements[$Statement.PipelineElements.Count - 1]) }
+        if ($Statement -is [CommandAst]) {
+            $name = $Statement.GetCommandName()
+            if ($name -eq 'New-Object') {
+                $t = [Scan]::NewObjectType($Statement)
+                if ($t -is [type]) { return $t }
+            }
+            $listed = $null
+            if ($name -and [Scan]::Cmdlets.TryGetValue($name, [ref]$listed) -and $listed.PSObject.Properties['output']) { return [Scan]::RefType($listed.output) }
         }
         return $null
     }

@@ -36,6 +36,7 @@ $entry = @{ LogName = 'Application'; Source = 'imp'; EventId = 1; Message = 'x';
 Write-EventLog @entry
 $newest = Get-EventLog -LogName Application -Newest 1
 $joined = [string]::Join(',', @('what 4.8 has', 'is not reported'))
+$twice = (New-TimeSpan -Minutes 1).Multiply(2)
 `;
 const EXPECTED = [
   '2: type [System.Text.Json.JsonSerializer] is not in .NET Framework 4.8 nor in Windows PowerShell 5.1',
@@ -47,6 +48,7 @@ const EXPECTED = [
   '9: Get-Uptime (Microsoft.PowerShell.Utility) is not in windows-powershell-5.1.json: add it from its Windows PowerShell 5.1 page, if 5.1 has it',
   '11: Write-EventLog -Level is not a parameter of Write-EventLog in Windows PowerShell 5.1',
   '12: Get-EventLog is a cmdlet of Windows PowerShell 5.1 whose parameters are not in windows-powershell-5.1.json: add them from its 5.1 page',
+  '14: [System.TimeSpan].Multiply is not in .NET Framework 4.8',
 ];
 
 interface FileReport {
