@@ -30,7 +30,7 @@ export class PowerShellCommandError extends ImpError {
         // Not found is bad input (a name or address Exchange does not have): UNKNOWN, as for a bad flag.
         exitCode: connecting || notFound ? ExitCode.UNKNOWN : ExitCode.CRITICAL,
         suggestion: connecting
-          ? 'Check --exchange and its options: on an Exchange server use --exchange local; from a workstation --exchange remote --exchange-server <fqdn>; for a lab --exchange module --exchange-module <path>.'
+          ? connectFix(record)
           : notFound
             ? 'Check the spelling of the address or name; Exchange could not find it.'
             : `Run "imp script ${template}" to review the PowerShell and run it in the Exchange Management Shell to see the full error.`,
@@ -38,6 +38,20 @@ export class PowerShellCommandError extends ImpError {
       },
     );
   }
+}
+
+/** Where remote works: only Windows PowerShell / pwsh on Windows has the WSMan client New-PSSession needs. */
+export const NO_WSMAN_FIX =
+  'This PowerShell has no WSMan client (pwsh on Linux and macOS has none), so --exchange remote cannot work from here. ' +
+  'Run imp on Windows: on the Exchange server (--exchange local, the default) or on a Windows machine with --exchange remote --exchange-server <fqdn>. ' +
+  'From this machine, the EWS checks work without the Management Shell: imp verify --no-powershell --ews-url <url> --mailbox <address>, imp expiry --no-powershell --ews-url <url>.';
+
+function connectFix(record: PowerShellErrorRecord, platform = process.platform): string {
+  if (/WSMan/i.test(record.message) || (record.command === 'New-PSSession' && platform !== 'win32')) return NO_WSMAN_FIX;
+  if (platform !== 'win32') {
+    return 'Check --exchange and its options. Off Windows, the Exchange cmdlets come only from a module (--exchange module --exchange-module <path>, e.g. imp sim); run imp on Windows for a real Exchange (--exchange local on the server), or use --no-powershell for the EWS checks.';
+  }
+  return 'Check --exchange and its options: on an Exchange server use --exchange local; from a workstation --exchange remote --exchange-server <fqdn>; for a lab --exchange module --exchange-module <path>.';
 }
 
 export function isNotFound(record: PowerShellErrorRecord): boolean {

@@ -87,6 +87,8 @@ describe('imp --exchange remote --exchange-credential', function () {
     assert.equal(run.code, 3, run.stderr);
     // pwsh on Linux has no WSMan client, so New-PSSession fails at once; on Windows it would name the server.
     assert.match(run.stderr, /error: .*\[New-PSSession\]/);
+    // and the fix does not send the admin back to --exchange remote: it says where remote works (issue 11.8).
+    assert.match(run.stderr, /fix: This PowerShell has no WSMan client .*Run imp on Windows.*imp verify --no-powershell/);
     assert.match(run.stderr, /--- PowerShell template connect ---/);
     assert.ok(!contains(run.stdout + run.stderr, patterns), 'the password is not in the output');
     assert.deepEqual(watch.leaks, []);
