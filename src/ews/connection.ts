@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import * as tls from 'node:tls';
 import type { ExchangeService } from 'ews-javascript-api';
+import { trustContext } from '../trust';
 import { RecordingXhrApi } from './transport';
 
 export interface EwsConnection {
@@ -108,10 +108,9 @@ export class EwsSession {
         : new https.Agent({
             keepAlive: true,
             maxSockets,
-            // Node's `ca` replaces its public roots, so keep them and add the customer's CA. Built once as a
-            // SecureContext: an Agent given `ca` re-joins every PEM into its pool key on each request and
-            // re-parses them for each socket, which cost ~4 ms of CPU per probe.
-            ...(connection.ca ? { secureContext: tls.createSecureContext({ ca: [...tls.rootCertificates, connection.ca] }) } : {}),
+            // The system store, Node's roots and --ca (src/trust.ts), as one SecureContext: an Agent given `ca`
+            // re-joins every PEM into its pool key on each request and re-parses them for each socket.
+            secureContext: trustContext(connection.ca),
             ...(connection.insecure ? { rejectUnauthorized: false } : {}),
           });
   }
