@@ -3,7 +3,7 @@
 // Heavy modules (ews-javascript-api, @napi-rs/keyring, zod) load only inside the commands that use them.
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, ImpError, UsageError, errorMessage } from './errors';
-import { Output } from './output';
+import { jsonDocument, Output } from './output';
 import { disposeAllSessions } from './powershell/session';
 import { interruption } from './interrupt';
 import { exitCodes, failureHooks } from './commands/context';
@@ -68,27 +68,55 @@ export async function buildProgram(argv = process.argv): Promise<Command> {
   return program;
 }
 
+/**
+ * How a failure that stops imp is reported: the message on stderr with its fix, and with --json the one
+ * `{ status: "error", error: { code, message, suggestion } }` document (unless a document was already printed).
+ */
+function reportFailure(output: Output, failure: { code: string; message: string; suggestion?: string; details?: Record<string, unknown> }, extra: Record<string, unknown> = {}, oneLine = false): void {
+  const { code, message, suggestion, details } = failure;
+  if (output.json) output.document({ status: 'error', error: { code, message, ...(suggestion ? { suggestion } : {}), ...(details ? { details } : {}) }, ...extra });
+  output.error(message);
+  if (suggestion && !oneLine) process.stderr.write(`  fix: ${suggestion}\n`);
+}
+
+const INTERRUPTED = { code: 'INTERRUPTED', message: 'interrupted; nothing more was run.', suggestion: 'Run the command again and let it finish, or raise --timeout if it was waiting on Exchange.' };
+
+function unexpected(error: unknown): { code: string; message: string; suggestion: string } {
+  if (process.env.IMP_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+  return { code: 'INTERNAL', message: `unexpected failure: ${errorMessage(error)}`, suggestion: 'Run again with --verbose; if it persists, report it with the output.' };
+}
+
 /** The one place that turns results and failures into an exit code and stderr text. */
 export async function main(argv = process.argv): Promise<ExitCode> {
-  const stopInterrupts = interruption.install();
-  let output = new Output({ json: argv.includes('--json'), quiet: argv.includes('--quiet') || argv.includes('-q') });
+  const json = argv.includes('--json');
+  jsonDocument.written = false;
+  const stopInterrupts = interruption.install(() => reportFailure(new Output({ json }), INTERRUPTED));
+  // A library that throws outside any promise imp awaits must not end imp with a stack trace and exit 1.
+  const onStray = (error: unknown) => {
+    reportFailure(new Output({ json }), unexpected(error));
+    process.exit(ExitCode.UNKNOWN);
+  };
+  process.on('uncaughtException', onStray);
+  process.on('unhandledRejection', onStray);
   try {
     const program = await buildProgram(argv);
     await program.parseAsync(argv);
     return exitCodes.last ?? ExitCode.OK;
   } catch (error) {
+    // A usage error is one line on a terminal; the message already says where to look.
+    const usage = error instanceof CommanderError;
     if (error instanceof CommanderError) {
       // --help and --version end here too, successfully.
       if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.OK;
       // One line, the suggestion included: "unknown option '--acount' (Did you mean --account?)".
       const message = error.message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ');
-      error = new UsageError(/Did you mean/.test(message) ? message : `${message} (--help lists the options)`);
+      error = new UsageError(/Did you mean/.test(message) ? message : `${message} (--help lists the options)`, 'Run the command with --help to see its options.');
     }
     const lastWords: Record<string, unknown> = {};
     for (const hook of failureHooks) Object.assign(lastWords, await hook(error, argv).catch(() => ({})));
-    output = new Output({ json: argv.includes('--json') });
+    const output = new Output({ json });
     if (interruption.interrupted && !(error instanceof ImpError && error.code !== 'POWERSHELL_EXITED')) {
-      output.error('interrupted; nothing more was run.');
+      reportFailure(output, INTERRUPTED, lastWords);
       return ExitCode.UNKNOWN;
     }
     const quiet = argv.includes('--quiet') || argv.includes('-q');
@@ -99,18 +127,15 @@ export async function main(argv = process.argv): Promise<ExitCode> {
       return error.exitCode;
     }
     if (error instanceof ImpError) {
-      if (output.json) process.stdout.write(`${JSON.stringify({ status: 'error', error: error.toJSON(), ...lastWords }, null, 2)}\n`);
-      output.error(error.message);
-      if (error.suggestion) process.stderr.write(`  fix: ${error.suggestion}\n`);
+      reportFailure(output, error, lastWords, usage);
       return error.exitCode;
     }
-    if (output.json) process.stdout.write(`${JSON.stringify({ status: 'error', error: { code: 'INTERNAL', message: errorMessage(error) }, ...lastWords }, null, 2)}\n`);
-    output.error(`unexpected failure: ${errorMessage(error)}`);
-    if (process.env.IMP_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
-    process.stderr.write('  fix: run again with --verbose; if it persists, report it with the output.\n');
+    reportFailure(output, unexpected(error), lastWords);
     return ExitCode.UNKNOWN;
   } finally {
     stopInterrupts();
+    process.off('uncaughtException', onStray);
+    process.off('unhandledRejection', onStray);
     await disposeAllSessions();
   }
 }

@@ -13,13 +13,18 @@ class Interruption {
     return this.controller.signal.aborted;
   }
 
-  install(): () => void {
+  /** `beforeForcedExit` reports the interruption when imp cannot wait for the command to notice it. */
+  install(beforeForcedExit: (signal: NodeJS.Signals) => void = () => undefined): () => void {
+    const leave = (signal: NodeJS.Signals) => {
+      beforeForcedExit(signal);
+      process.exit(3);
+    };
     const onSignal = (signal: NodeJS.Signals) => {
-      if (this.controller.signal.aborted) process.exit(3); // second Ctrl-C: leave now
+      if (this.controller.signal.aborted) leave(signal); // second Ctrl-C: leave now
       this.controller.abort(new Error(`interrupted by ${signal}`));
       void disposeAllSessions();
       // A command that does not notice the signal still ends, with UNKNOWN.
-      setTimeout(() => process.exit(3), 5000).unref();
+      setTimeout(() => leave(signal), 5000).unref();
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);

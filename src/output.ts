@@ -12,6 +12,9 @@ export interface OutputOptions {
   quiet?: boolean;
 }
 
+/** A --json run prints exactly one document: src/cli.ts prints an error document only when none was printed. */
+export const jsonDocument = { written: false };
+
 export class Output {
   readonly json: boolean;
   readonly verbose: boolean;
@@ -34,7 +37,8 @@ export class Output {
 
   /** The one JSON document of a --json run; every one says when and by which imp it was made. */
   document(value: unknown, now = new Date()): void {
-    if (!this.json) return;
+    if (!this.json || jsonDocument.written) return;
+    jsonDocument.written = true;
     const stamped = value && typeof value === 'object' && !Array.isArray(value) ? { ...value, generatedAt: now.toISOString(), impVersion } : value;
     this.stdout.write(`${JSON.stringify(stamped, null, 2)}\n`);
   }

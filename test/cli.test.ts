@@ -1,7 +1,11 @@
 // What an admin sees before anything runs: help with examples, required options and global options,
-// the exit codes, and one-line usage errors.
+// the exit codes, and one-line usage errors. --json means exactly one JSON document on stdout on every
+// exit: usage errors and signals included.
 import { strict as assert } from 'node:assert';
-import { runImp } from './helpers/imp';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { processesMatching, runImp, type ImpRun } from './helpers/imp';
 
 const COMMANDS = ['grant', 'revoke', 'verify', 'status', 'credentials', 'expiry', 'schedule', 'script', 'sim'];
 
@@ -57,5 +61,61 @@ describe('imp help and usage errors', function () {
     const script = await runImp(['script', 'verify', '--account', 'svc-booking@contoso.com', '--group', 'A', '--group', 'B', '--json']);
     assert.equal(script.code, 0, script.stderr);
     assert.deepEqual(JSON.parse(script.stdout).parameters.groups, ['A', 'B']);
+  });
+});
+
+/** The whole of stdout must parse as one document: two documents, or none, fail here. */
+function errorDocument(run: ImpRun): { code: string; message: string; suggestion?: string } {
+  assert.equal(run.code, 3, run.stderr);
+  const document = JSON.parse(run.stdout) as { status: string; error: { code: string; message: string; suggestion?: string } };
+  assert.equal(document.status, 'error');
+  assert.ok(document.error.message && document.error.suggestion, run.stdout);
+  return document.error;
+}
+
+describe('--json on every exit', function () {
+  this.timeout(60_000);
+
+  it('a usage error (unknown option, missing value, unknown command) is one error document', async () => {
+    const [frob, missing, command] = await Promise.all([
+      runImp(['--json', 'grant', '--frob']),
+      runImp(['grant', '--json', '--account']),
+      runImp(['--json', 'frobnicate']),
+    ]);
+    assert.match(errorDocument(frob).message, /unknown option '--frob'/);
+    assert.equal(errorDocument(frob).code, 'USAGE');
+    assert.match(errorDocument(missing).message, /option '--account <address>' argument missing/);
+    assert.match(errorDocument(command).message, /unknown command 'frobnicate'/);
+  });
+
+  it('SIGINT and SIGTERM while PowerShell is busy end in one INTERRUPTED document, exit 3', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imp-signal-'));
+    try {
+      const runs = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
+        const started = join(dir, `${signal}.started`);
+        const wrapper = join(dir, `${signal}-pwsh`);
+        writeFileSync(wrapper, `#!/bin/sh\ntouch '${started}'\nexec sleep 619\n`);
+        chmodSync(wrapper, 0o755);
+        return runImp(['--json', 'grant', '--account', 'svc-booking@contoso.com'], {
+          env: { IMP_POWERSHELL: wrapper },
+          onSpawn: (child) => {
+            const poll = setInterval(() => {
+              if (!existsSync(started)) return;
+              clearInterval(poll);
+              child.kill(signal);
+            }, 50);
+            child.once('exit', () => clearInterval(poll));
+          },
+        });
+      });
+      for (const run of await Promise.all(runs)) {
+        assert.equal(errorDocument(run).code, 'INTERRUPTED');
+        assert.match(run.stderr, /interrupted/);
+      }
+      assert.deepEqual(processesMatching(/^sleep 619/), [], 'PowerShell outlived imp');
+    } finally {
+      for (const pid of processesMatching(/^sleep 619/)) process.kill(pid, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
