@@ -22,7 +22,7 @@ export function grantParameters(context: CommandContext, options: GrantOptions) 
     name,
     scopeName: scopeNameFor(name),
     scopeRooms: Boolean(options.scopeRooms),
-    scopeGroups: (options.scopeGroup ?? []).map(checkGroupName),
+    scopeGroups: (options.scopeGroup ?? []).map((group) => checkGroupName(group)),
     dryRun: Boolean(options.dryRun),
   };
 }

@@ -6,7 +6,7 @@ import { ExitCode, ImpError, UsageError, errorMessage } from '../errors';
 import { formatDuration, parseDuration } from '../duration';
 import { readCaFile } from '../credentials/login';
 import { obtainPassword } from '../credentials/password';
-import { checkAccount, checkGroupName } from '../exchange/names';
+import { checkAccount, checkAddress, checkGroupName } from '../exchange/names';
 import type { Assignment, VerifyResult } from '../exchange/schemas';
 import { interruption } from '../interrupt';
 import { CHECK_IDS, exitCodeOf, fail, overallStatus, pass, renderReport, skip, warn, type Check } from '../verify/checks';
@@ -56,12 +56,12 @@ export interface VerifyTargetOptions {
 /** The verify template's input. */
 export function verifyShellParameters(context: CommandContext, options: VerifyTargetOptions) {
   const mailboxes = options.mailbox ?? [];
-  for (const m of mailboxes) checkAccount(m);
+  for (const m of mailboxes) checkAddress(m, '--mailbox', 'room1@contoso.com');
   return {
     account: checkAccount(context.setting('account', options.account)),
     mailboxes,
     rooms: Boolean(options.rooms),
-    groups: (options.group ?? []).map(checkGroupName),
+    groups: (options.group ?? []).map((group) => checkGroupName(group, '--group')),
   };
 }
 

@@ -8,13 +8,42 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 export const SCOPE_SUFFIX = '-Scope';
 const NAME_LIMIT = 64; // New-ManagementRoleAssignment -Name and New-ManagementScope -Name
 
-export function checkAccount(account: string | undefined): string {
-  if (!account) throw new UsageError('--account is required.', 'Pass the service account\'s primary SMTP address, e.g. --account svc-booking@contoso.com.');
-  if (CONTROL.test(account)) throw new UsageError('--account contains a control character (newline, tab or NUL).', 'Pass the address exactly as Exchange shows it in PrimarySmtpAddress.');
-  if (account.length > 320 || !/^[^@\s]+@[^@\s]+$/.test(account)) {
-    throw new UsageError(`--account "${account}" is not an SMTP address.`, 'Pass the service account\'s primary SMTP address, e.g. --account svc-booking@contoso.com.');
+/** RFC 5321 atext, less "&": XML gives "&", "<", ">" and '"' meaning, and an address reaches EWS inside XML. */
+const ATEXT = /^[A-Za-z0-9!#$%'*+\-/=?^_`{|}~]+$/;
+const LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/** Why `address` is not an SMTP address imp accepts, or undefined when it is one. */
+export function addressProblem(address: string): string | undefined {
+  const markup = /[<>&"]/.exec(address);
+  if (markup) return `"${markup[0]}" is not allowed in an address`;
+  if (/\s/.test(address)) return 'it contains a space';
+  const at = address.lastIndexOf('@');
+  if (at < 0) return 'it has no "@"';
+  const local = address.slice(0, at);
+  const domain = address.slice(at + 1);
+  if (address.length > 254) return `it is ${address.length} characters long; an SMTP address has at most 254`;
+  if (!local || local.length > 64) return 'the part before "@" must be 1 to 64 characters';
+  if (local.split('.').some((atom) => !ATEXT.test(atom))) {
+    return local.includes('@') ? 'it has more than one "@"' : 'the part before "@" is not a dot-separated run of letters, digits and !#$%\'*+-/=?^_`{|}~';
   }
-  return account;
+  if (!domain || domain.split('.').some((label) => !LABEL.test(label))) return `"${domain}" is not a domain name`;
+  return undefined;
+}
+
+/**
+ * An SMTP address as RFC 5321 writes it (a dot-string local part, a domain name; no quoted local parts, no
+ * address literals, none of < > & "), checked before any request so `flag` can be named in the error.
+ */
+export function checkAddress(address: string | undefined, flag: string, example = 'svc-booking@contoso.com'): string {
+  if (!address) throw new UsageError(`${flag} is required.`, `Pass a primary SMTP address, e.g. ${flag} ${example}.`);
+  if (CONTROL.test(address)) throw new UsageError(`${flag} contains a control character (newline, tab or NUL).`, 'Pass the address exactly as Exchange shows it in PrimarySmtpAddress.');
+  const problem = addressProblem(address);
+  if (problem) throw new UsageError(`${flag} "${address}" is not an SMTP address: ${problem}.`, `Pass the primary SMTP address exactly as Exchange shows it, e.g. ${flag} ${example}.`);
+  return address;
+}
+
+export function checkAccount(account: string | undefined, flag = '--account'): string {
+  return checkAddress(account, flag);
 }
 
 export function checkAssignmentName(name: string): string {
@@ -24,10 +53,10 @@ export function checkAssignmentName(name: string): string {
   return name;
 }
 
-export function checkGroupName(group: string): string {
-  if (!group.trim()) throw new UsageError('--scope-group is empty.', 'Name a mail-enabled security group, e.g. --scope-group "Room Bookers".');
-  if (CONTROL.test(group)) throw new UsageError('--scope-group contains a control character (newline, tab or NUL).', 'Give the group name exactly as Get-Group shows it.');
-  if (group.length > 256) throw new UsageError(`--scope-group is ${group.length} characters long; group names are at most 256.`, 'Give the group name exactly as Get-Group shows it.');
+export function checkGroupName(group: string, flag = '--scope-group'): string {
+  if (!group.trim()) throw new UsageError(`${flag} is empty.`, `Name a mail-enabled security group, e.g. ${flag} "Room Bookers".`);
+  if (CONTROL.test(group)) throw new UsageError(`${flag} contains a control character (newline, tab or NUL).`, 'Give the group name exactly as Get-Group shows it.');
+  if (group.length > 256) throw new UsageError(`${flag} is ${group.length} characters long; group names are at most 256.`, 'Give the group name exactly as Get-Group shows it.');
   return group;
 }
 
