@@ -2,8 +2,22 @@ import { UsageError } from './errors';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** "30m", "1h30m", "5s", "250ms", "0"; a bare number means seconds. */
-export function parseDuration(text: string, what = 'duration'): number {
+/** The longest a Node timer can wait (about 24.8 days); a longer one fires after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** "30m", "1h30m", "5s", "250ms", "0"; a bare number means seconds. `min`/`max` bound it, in ms. */
+export function parseDuration(text: string, what = 'duration', bounds: { min?: number; max?: number } = {}): number {
+  const ms = parseDurationText(text, what);
+  if (bounds.min !== undefined && ms < bounds.min) {
+    throw new UsageError(`${what} ${text} is ${formatDuration(ms)}, below the least it can be, ${formatDuration(bounds.min)}.`, `Give ${what} at least ${formatDuration(bounds.min)}.`);
+  }
+  if (bounds.max !== undefined && ms > bounds.max) {
+    throw new UsageError(`${what} ${text} is longer than the most it can be, ${formatDuration(bounds.max)}.`, `Give ${what} at most ${formatDuration(bounds.max)}.`);
+  }
+  return ms;
+}
+
+function parseDurationText(text: string, what: string): number {
   const trimmed = String(text).trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
   const parts = [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)];

@@ -2,7 +2,7 @@
 // the output channel, and at most one PowerShell session for the whole invocation.
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config';
-import { parseDuration } from '../duration';
+import { MAX_TIMER_MS, parseDuration } from '../duration';
 import { exchangeSetup, type ExchangeMode } from '../exchange/connection';
 import { Output } from '../output';
 import type { ExitCode } from '../errors';
@@ -60,7 +60,7 @@ export class CommandContext {
       const timeout = this.setting('timeout', g.timeout);
       this.session = new PowerShellSession({
         executable: this.setting('powershell', g.powershell),
-        timeoutMs: timeout === undefined ? undefined : parseDuration(timeout, '--timeout'),
+        timeoutMs: timeout === undefined ? undefined : parseDuration(timeout, '--timeout', { min: 1000, max: MAX_TIMER_MS }),
         setup: [setup],
         onDiagnostic: (message) => (message.startsWith('WARNING:') ? this.output.warn(message.slice(9)) : this.output.debug(message)),
         explainFailure: async (error, parameters) => {

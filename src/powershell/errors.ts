@@ -1,3 +1,4 @@
+import { formatDuration } from '../duration';
 import { ExitCode, ImpError } from '../errors';
 
 /** What PowerShell said when a cmdlet failed: Exchange's own text, category and exception type. */
@@ -60,7 +61,7 @@ export function isNotFound(record: PowerShellErrorRecord): boolean {
 
 export class PowerShellTimeoutError extends ImpError {
   constructor(template: string, timeoutMs: number) {
-    super('POWERSHELL_TIMEOUT', `PowerShell did not finish "${template}" within ${Math.round(timeoutMs / 1000)} s; the session was stopped.`, {
+    super('POWERSHELL_TIMEOUT', `PowerShell did not finish "${template}" within ${formatDuration(timeoutMs)}; the session was stopped.`, {
       exitCode: ExitCode.UNKNOWN,
       suggestion: 'Check that Exchange answers (try the script from "imp script" in the Exchange Management Shell), or raise --timeout.',
     });

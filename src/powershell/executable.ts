@@ -1,6 +1,6 @@
 // Which PowerShell to start. On a Windows Exchange server that is Windows PowerShell 5.1
 // (powershell.exe), where the Exchange snap-in and RemoteExchange.ps1 live; elsewhere pwsh.
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { toolsDir } from '../paths';
 import { ImpError, ExitCode } from '../errors';
@@ -17,10 +17,31 @@ export class PowerShellNotFoundError extends ImpError {
   }
 }
 
+/** A path that exists but cannot be run: a directory, or a file without execute permission. */
+export class PowerShellNotExecutableError extends ImpError {
+  constructor(executable: string, directory: boolean) {
+    super('POWERSHELL_NOT_EXECUTABLE', `PowerShell executable "${executable}" ${directory ? 'is a directory' : 'is not executable'}.`, {
+      exitCode: ExitCode.UNKNOWN,
+      suggestion: directory
+        ? `Pass the program inside it, e.g. --powershell ${join(executable, process.platform === 'win32' ? 'pwsh.exe' : 'pwsh')}.`
+        : `Make it executable (chmod +x '${executable}'), or pass another PowerShell with --powershell <path>.`,
+    });
+  }
+}
+
 function isExecutable(path: string): boolean {
   try {
     accessSync(path, process.platform === 'win32' ? constants.F_OK : constants.X_OK);
     return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An executable file (a directory is "executable" too, to access()). */
+function isProgram(path: string): boolean {
+  try {
+    return statSync(path).isFile() && isExecutable(path);
   } catch {
     return false;
   }
@@ -31,7 +52,7 @@ function findOnPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
     for (const extension of extensions) {
       const candidate = join(dir, name + extension);
-      if (existsSync(candidate) && isExecutable(candidate)) return candidate;
+      if (isProgram(candidate)) return candidate;
     }
   }
   return undefined;
@@ -42,8 +63,10 @@ export function resolvePowerShell(requested?: string): string {
   const explicit = requested ?? process.env.IMP_POWERSHELL;
   if (explicit) {
     if (isAbsolute(explicit) || explicit.includes('/') || explicit.includes('\\')) {
-      if (existsSync(explicit) && isExecutable(explicit)) return explicit;
-      throw new PowerShellNotFoundError(explicit, 'no such file');
+      if (!existsSync(explicit)) throw new PowerShellNotFoundError(explicit, 'no such file');
+      if (statSync(explicit).isDirectory()) throw new PowerShellNotExecutableError(explicit, true);
+      if (!isExecutable(explicit)) throw new PowerShellNotExecutableError(explicit, false);
+      return explicit;
     }
     const found = findOnPath(explicit);
     if (found) return found;
@@ -54,7 +77,7 @@ export function resolvePowerShell(requested?: string): string {
     if (found) return found;
     throw new PowerShellNotFoundError('powershell.exe', 'not on PATH');
   }
-  const found = findOnPath('pwsh') ?? [join(toolsDir, 'pwsh')].find((p) => existsSync(p) && isExecutable(p));
+  const found = findOnPath('pwsh') ?? [join(toolsDir, 'pwsh')].find(isProgram);
   if (found) return found;
   throw new PowerShellNotFoundError('pwsh', `not on PATH nor in ${toolsDir}`);
 }

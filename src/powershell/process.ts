@@ -124,7 +124,15 @@ export class PowerShellProcess {
       this.child.stdin.end('exit\n');
       await Promise.race([this.exited, new Promise((resolve) => setTimeout(resolve, EXIT_GRACE_MS).unref())]);
     }
+    const wait = () => Promise.race([this.exited, new Promise((resolve) => setTimeout(resolve, EXIT_GRACE_MS).unref())]);
+    if (this.running && this.powershellPid && this.powershellPid !== this.pid) {
+      // PowerShell first, so that its launcher (the dotnet tool's apphost) reaps it and exits: killed
+      // together, PowerShell would be left for init to reap, and linger as a zombie where init is slow.
+      signal(this.powershellPid);
+      await wait();
+    }
     this.kill();
+    await wait();
   }
 
   /** Synchronous, for process 'exit' too: the whole group (or tree) at once, and the pipes let go. */

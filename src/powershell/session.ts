@@ -84,7 +84,8 @@ export class PowerShellSession {
   private starting: Promise<PowerShellProcess> | undefined;
   /** Commands in flight: a busy PowerShell cannot read `exit`, so dispose() kills it. */
   private busy = 0;
-  private readonly timeoutMs: number;
+  /** The limit for each PowerShell step from now on (a start counts as one). */
+  timeoutMs: number;
   private readonly executable: string;
 
   constructor(private readonly options: SessionOptions = {}) {

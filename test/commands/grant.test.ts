@@ -203,10 +203,10 @@ describe('imp grant / revoke', function () {
 
 describe('imp script', () => {
   it('prints a standalone grant script with the values as data', async () => {
-    const run = await runImp(['script', 'grant', '--account', "o'brien$(x)@contoso.com", '--scope-rooms']);
+    const run = await runImp(['script', 'grant', '--account', "o'brien${x}@contoso.com", '--scope-rooms']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^# Grant ApplicationImpersonation/);
-    assert.match(run.stdout, /\$Parameters = ConvertFrom-Json @'\n\{"account":"o'brien\$\(x\)@contoso.com"/);
+    assert.match(run.stdout, /\$Parameters = ConvertFrom-Json @'\n\{"account":"o'brien\$\{x\}@contoso.com"/);
     assert.match(run.stdout, /New-ManagementRoleAssignment @assignmentParameters/);
     assert.ok(!run.stdout.includes('{{'), 'no unrendered placeholders');
   });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { PowerShellSession } from '../../src/powershell/session';
-import { PowerShellNotFoundError } from '../../src/powershell/executable';
+import { PowerShellNotExecutableError, PowerShellNotFoundError } from '../../src/powershell/executable';
 import {
   PowerShellCommandError,
   PowerShellExitedError,
@@ -79,6 +79,19 @@ describe('PowerShell bridge', function () {
     assert.throws(() => new PowerShellSession({ executable: 'no-such-powershell-here' }), PowerShellNotFoundError);
   });
 
+  it('says "a directory" and "not executable" for a path that exists but cannot run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imp-notexec-'));
+    try {
+      const script = join(dir, 'pwsh');
+      writeFileSync(script, '#!/bin/sh\n');
+      chmodSync(script, 0o644);
+      assert.throws(() => new PowerShellSession({ executable: dir }), (e: unknown) => e instanceof PowerShellNotExecutableError && / is a directory\.$/.test(e.message) && e.exitCode === 3);
+      assert.throws(() => new PowerShellSession({ executable: script }), (e: unknown) => e instanceof PowerShellNotExecutableError && / is not executable\.$/.test(e.message) && /chmod \+x/.test(e.suggestion!));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('turns a cmdlet failure into PowerShellCommandError with message, category and reason', async () => {
     const ps = session();
     try {
@@ -95,13 +108,15 @@ describe('PowerShell bridge', function () {
   });
 
   it('times out a hanging template, disposes the process and restarts on the next run', async () => {
-    // Long enough for a cold pwsh start on a busy 2-core machine.
-    const ps = session({ timeoutMs: 6000 });
+    const ps = session();
     try {
       await ps.run('echo', { value: 'warm' }, echo);
       const first = ps.pid!;
       seen.add(first);
+      // Only the hung step gets the short limit: a cold pwsh start on a busy 2-core machine can take longer.
+      ps.timeoutMs = 2000;
       await rejectsWith(ps.run('hang', {}, value), PowerShellTimeoutError);
+      ps.timeoutMs = 120_000;
       assert.ok(!pwshProcesses().includes(first), 'the hung pwsh must be gone');
       assert.deepEqual(pipeFilesOf(first), [], 'the killed pwsh left its CoreFxPipe_PSHost file');
       const { result } = await ps.run('echo', { value: 'again' }, echo);
