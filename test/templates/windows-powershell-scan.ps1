@@ -28,6 +28,9 @@ using namespace System.Collections.Generic
 param(
     [Parameter(Mandatory = $true)][string]$Packages,
     [Parameter(Mandatory = $true)][string]$Reference,
+    # The first $SessionCommands files are commands imp sends to its PowerShell session before templates run
+    # (src/powershell): the variables they set (such as $ImpSecretKey) keep their types in every file.
+    [int]$SessionCommands = 0,
     [Parameter(ValueFromRemainingArguments = $true)][string[]]$Files
 )
 $ErrorActionPreference = 'Stop'
@@ -70,6 +73,8 @@ class Scan {
     static [List[string]] $Problems
     static [HashSet[string]] $Reported
     static [hashtable] $Counts
+    static [hashtable] $SessionTypes = @{}
+    static [HashSet[string]] $SessionExact = [HashSet[string]]::new()
 
     static [type] RefType([string]$FullName) {
         $found = $null
@@ -279,7 +284,11 @@ class Scan {
         while ($true) {
             $key = [Scan]::VariableKey($scope, $name)
             if ([Scan]::VariableTypes.ContainsKey($key)) { return $key }
-            if ($scope -eq [Scan]::FileAst) { return $null }
+            if ($scope -eq [Scan]::FileAst) {
+                $key = 'session:' + $name.ToLowerInvariant()
+                if ([Scan]::VariableTypes.ContainsKey($key)) { return $key }
+                return $null
+            }
             $scope = [Scan]::Scopes[$scope]
         }
         return $null
@@ -399,6 +408,8 @@ class Scan {
         }
         [Scan]::VariableTypes = @{}
         [Scan]::ExactVariables = [HashSet[string]]::new()
+        foreach ($name in [Scan]::SessionTypes.Keys) { [Scan]::VariableTypes['session:' + $name] = [Scan]::SessionTypes[$name] }
+        foreach ($name in [Scan]::SessionExact) { [void][Scan]::ExactVariables.Add('session:' + $name) }
         $seen = @{}
         foreach ($a in [Scan]::Nodes) {
             if ($a -isnot [AssignmentStatementAst] -and $a -isnot [ForEachStatementAst] -and $a -isnot [ParameterAst]) { continue }
@@ -519,6 +530,17 @@ class Scan {
         }
     }
 
+    # What a session command leaves in the session's scope: its own variables, by name.
+    static [void] KeepSessionVariables() {
+        $prefix = [string][Scan]::FileAst.Extent.StartOffset + ':'
+        foreach ($key in @([Scan]::VariableTypes.Keys)) {
+            if (-not $key.StartsWith($prefix) -or [Scan]::VariableTypes[$key] -isnot [type]) { continue }
+            $name = $key.Substring($prefix.Length)
+            [Scan]::SessionTypes[$name] = [Scan]::VariableTypes[$key]
+            if ([Scan]::ExactVariables.Contains($key)) { [void][Scan]::SessionExact.Add($name) }
+        }
+    }
+
     static [void] CheckAll() {
         foreach ($node in [Scan]::Nodes) { [Scan]::CheckNode($node) }
     }
@@ -589,6 +611,7 @@ foreach ($p in $parsed) {
     }
 }
 
+$index = 0
 $report = foreach ($p in $parsed) {
     [Scan]::Begin($p.file, $p.ast, $p.nodes)
     [Scan]::Reset()
@@ -596,6 +619,8 @@ $report = foreach ($p in $parsed) {
     # Reading the variables checked some members already, with what was known by then: check afresh.
     [Scan]::Reset()
     [Scan]::CheckAll()
+    if ($index -lt $SessionCommands) { [Scan]::KeepSessionVariables() }
+    $index++
     [pscustomobject]@{ file = $p.file; problems = [Scan]::Problems.ToArray(); counts = [pscustomobject][Scan]::Counts }
 }
 ConvertTo-Json -InputObject @($report) -Depth 4 -Compress

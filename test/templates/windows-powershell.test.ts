@@ -2,11 +2,14 @@
 // too); only pwsh 7 runs here. windows-powershell-scan.ps1 reads every file against the .NET Framework 4.8
 // reference assemblies and Microsoft's 5.1 cmdlet reference (test/fixtures/windows-powershell-5.1.json), in one
 // pwsh run. Its header says what it checks and what reading alone cannot tell; syntax.test.ts checks the syntax.
+// The commands src/powershell/ sends before a template (the key pair behind $ImpSecretKey) are read too: they
+// run in the same session, and the variables they set keep their types in the templates.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import ts from 'typescript';
 import { packageRoot, templatesDir, toolsDir } from '../../src/paths';
 import { PWSH } from '../helpers/imp';
 
@@ -21,6 +24,33 @@ function powerShellFiles(dir: string, recursive: boolean): string[] {
     .sort();
 }
 const files = [...powerShellFiles(templatesDir, false), ...powerShellFiles(join(packageRoot, 'src', 'sim'), true)];
+
+interface SessionCommand {
+  origin: string; // file:line of the TypeScript string
+  text: string;
+}
+
+// The PowerShell in src/powershell/*.ts string literals (those that name a .NET type, New-Object, iex or a
+// $Imp variable); each interpolation becomes x, which is enough to parse and type them.
+function sessionCommands(): SessionCommand[] {
+  const dir = join(packageRoot, 'src', 'powershell');
+  const found: SessionCommand[] = [];
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()) {
+    const path = join(dir, name);
+    const source = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true);
+    const visit = (node: ts.Node): void => {
+      let text: string | undefined;
+      if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) text = node.text;
+      if (ts.isTemplateExpression(node)) text = node.head.text + node.templateSpans.map((span) => 'x' + span.literal.text).join('');
+      if (text !== undefined && /\]::|New-Object |\biex |\$Imp/.test(text)) {
+        found.push({ origin: `${relative(packageRoot, path)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`, text });
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+  }
+  return found;
+}
 
 // Each line uses something Windows PowerShell 5.1 or .NET Framework 4.8 lacks; the scan must name every one.
 const UNAVAILABLE = `
@@ -37,7 +67,10 @@ Write-EventLog @entry
 $newest = Get-EventLog -LogName Application -Newest 1
 $joined = [string]::Join(',', @('what 4.8 has', 'is not reported'))
 $twice = (New-TimeSpan -Minutes 1).Multiply(2)
+$ImpProbe.AppendJoin(',', @('set by a session command'))
 `;
+// A session command of the test's own: the variable it sets keeps its type in the file above.
+const PROBE = '$ImpProbe = New-Object System.Text.StringBuilder';
 const EXPECTED = [
   '2: type [System.Text.Json.JsonSerializer] is not in .NET Framework 4.8 nor in Windows PowerShell 5.1',
   '3: [System.Convert]::ToHexString is not in .NET Framework 4.8',
@@ -49,6 +82,7 @@ const EXPECTED = [
   '11: Write-EventLog -Level is not a parameter of Write-EventLog in Windows PowerShell 5.1',
   '12: Get-EventLog is a cmdlet of Windows PowerShell 5.1 whose parameters are not in windows-powershell-5.1.json: add them from its 5.1 page',
   '14: [System.TimeSpan].Multiply is not in .NET Framework 4.8',
+  '15: [System.Text.StringBuilder].AppendJoin is not in .NET Framework 4.8',
 ];
 
 interface FileReport {
@@ -61,13 +95,16 @@ describe('templates and the simulator use only what Windows PowerShell 5.1 on .N
   this.timeout(180_000);
   const dir = mkdtempSync(join(tmpdir(), 'imp-net48-'));
   const unavailable = join(dir, 'unavailable.ps1');
+  const commands = [...sessionCommands(), { origin: 'this test', text: PROBE }].map((command, index) => ({ ...command, file: join(dir, `session-${index}.ps1`) }));
   let reports = new Map<string, FileReport>();
 
   before(() => {
     writeFileSync(unavailable, UNAVAILABLE);
+    for (const command of commands) writeFileSync(command.file, command.text);
+    const scanned = [...commands.map((c) => c.file), ...files, unavailable];
     const out = execFileSync(
       PWSH,
-      ['-NoProfile', '-NonInteractive', '-File', SCAN, '-Packages', join(toolsDir, 'nuget'), '-Reference', REFERENCE, ...files, unavailable],
+      ['-NoProfile', '-NonInteractive', '-File', SCAN, '-Packages', join(toolsDir, 'nuget'), '-Reference', REFERENCE, '-SessionCommands', String(commands.length), ...scanned],
       { cwd: packageRoot, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
     );
     reports = new Map((JSON.parse(out) as FileReport[]).map((r) => [r.file, r]));
@@ -89,6 +126,16 @@ describe('templates and the simulator use only what Windows PowerShell 5.1 on .N
     // silently stopped resolving would fall under them.
     assert.ok(total.types > 500 && total.members > 300 && total.commands > 40 && total.parameters > 30, JSON.stringify(total));
   });
+
+  it('finds the commands src/powershell sends, among them the one that makes $ImpSecretKey', () => {
+    assert.ok(commands.some((c) => /\$ImpSecretKey\s*=/.test(c.text)), commands.map((c) => c.origin).join(', '));
+  });
+
+  for (const command of commands) {
+    it(`the PowerShell at ${command.origin} uses only .NET Framework 4.8 types and members`, () => {
+      assert.deepEqual(reports.get(command.file)!.problems.map((p) => p.slice(command.file.length + 1)), []);
+    });
+  }
 
   for (const file of files) {
     it(`${file} uses only .NET Framework 4.8 types and members and Windows PowerShell 5.1 cmdlet parameters`, () => {
