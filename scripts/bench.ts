@@ -4,7 +4,9 @@
 //     (PowerShell session time + N × latency / concurrency) and vs --concurrency 1;
 //   peak RSS of verify over a much larger organisation; PowerShell processes per verify;
 //   start-up: `imp --version` vs `node -e 0`, and the modules `imp --version` loads.
-import { spawn, spawnSync } from 'node:child_process';
+// PowerShell: IMP_POWERSHELL, else .tools/pwsh (bash scripts/setup). A failed run stops the bench at once,
+// and every simulator it started is stopped on every path, Ctrl-C included.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,7 +16,7 @@ import { FAULTS_FILE } from '../src/sim/ews';
 import { SimProcess } from '../test/helpers/imp';
 
 const CLI = join(packageRoot, 'dist', 'cli.js');
-const PWSH = join(packageRoot, '.tools', 'pwsh');
+const PWSH = process.env.IMP_POWERSHELL || join(packageRoot, '.tools', 'pwsh');
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
@@ -45,10 +47,44 @@ function peakRss(pid: number): number {
   }
 }
 
+/** What this run started and must stop: simulators, and imp runs still in flight. */
+const simulators = new Set<SimProcess>();
+const runs = new Set<ChildProcess>();
+let stopping: Promise<never> | undefined;
+
+/** Stops everything this bench started, then exits; the first caller decides the exit code. */
+function shutdown(code: number, message?: string): Promise<never> {
+  stopping ??= (async () => {
+    if (message) console.error(message);
+    for (const child of runs) child.kill('SIGTERM');
+    await Promise.all([...simulators].map(stopSimulator));
+    process.exit(code);
+  })();
+  return stopping;
+}
+
+async function stopSimulator(sim: SimProcess): Promise<void> {
+  // A simulator that ignores SIGINT for 10 s is killed: the bench never leaves one behind.
+  const killer = setTimeout(() => sim.child.kill('SIGKILL'), 10_000);
+  await sim.stop();
+  clearTimeout(killer);
+  sim.lab.remove();
+  simulators.delete(sim);
+}
+
+// Ctrl-C reaches the whole process group; the bench still waits for its simulators to be gone.
+process.on('SIGINT', () => void shutdown(130, 'bench: interrupted; stopping the simulators it started.'));
+process.on('SIGTERM', () => void shutdown(143, 'bench: terminated; stopping the simulators it started.'));
+// Last resort if the process ends some other way (an uncaught error): no simulator outlives it.
+process.on('exit', () => {
+  for (const sim of simulators) sim.child.kill('SIGKILL');
+});
+
 function imp(args: string[], input: string): Promise<Run> {
   return new Promise((resolve) => {
     const started = performance.now();
     const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, IMP_POWERSHELL: PWSH }, stdio: ['pipe', 'pipe', 'pipe'] });
+    runs.add(child);
     let stdout = '';
     let stderr = '';
     let rss = 0;
@@ -56,7 +92,9 @@ function imp(args: string[], input: string): Promise<Run> {
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.stdin.end(input);
+    child.on('error', (error) => (stderr += String(error)));
     child.on('close', (code) => {
+      runs.delete(child);
       clearInterval(poll);
       let report;
       try {
@@ -83,14 +121,16 @@ async function verifyRun(sim: SimProcess, concurrency: number): Promise<Run & { 
     ['verify', '--json', '--account', s.account, '--rooms', '--wait', '0', '--concurrency', String(concurrency), '--ca', s.caFile!, '--password-stdin', ...sim.lab.moduleArgs],
     `${s.password}\n`,
   );
-  if (run.code !== 0) throw new Error(`verify exited ${run.code}: ${run.stderr}`);
+  if (run.code !== 0) throw new Error(`verify of ${s.stateDir} failed (exit ${run.code}):\n${run.stderr}`);
   return { ...run, powershellProcesses: powershellProcesses(s.stateDir, since - 1000) };
 }
 
 async function labWith(rooms: number, latencyMs: number): Promise<SimProcess> {
   const sim = await SimProcess.start(['--rooms', String(rooms), '--users', '0']);
+  simulators.add(sim);
+  if (stopping) await stopping; // interrupted while it started
   const grant = await imp(['grant', '--account', sim.lab.settings.account, ...sim.lab.moduleArgs], '');
-  if (grant.code !== 0) throw new Error(`grant failed: ${grant.stderr}`);
+  if (grant.code !== 0) throw new Error(`grant failed (exit ${grant.code}):\n${grant.stderr}`);
   writeFileSync(join(sim.lab.settings.stateDir, FAULTS_FILE), JSON.stringify({ latencyMs }));
   return sim;
 }
@@ -126,7 +166,7 @@ async function main() {
     parallel = await verifyRun(sim, CONCURRENCY);
     sequential = await verifyRun(sim, 1);
   } finally {
-    await sim.stop();
+    await stopSimulator(sim);
   }
   const floorMs = parallel.report!.timings.powershellMs + (MAILBOXES * LATENCY_MS) / CONCURRENCY;
   const verify = {
@@ -157,7 +197,7 @@ async function main() {
     result.bigVerify = { mailboxes: BIG, wallMs: Math.round(run.wallMs), peakRssMb: Math.round(run.peakRssMb), powershellProcesses: run.powershellProcesses };
     rows.push([`verify ${BIG} rooms, peak RSS`, `${Math.round(run.peakRssMb)} MB`, `target < 250 MB (wall ${Math.round(run.wallMs)} ms)`]);
   } finally {
-    await big.stop();
+    await stopSimulator(big);
   }
 
   const start = startup();
@@ -172,7 +212,22 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
+/** Fails at once, before any simulator starts, when PowerShell cannot run. */
+function checkPowerShell(): void {
+  const probe = spawnSync(PWSH, ['-NoProfile', '-NonInteractive', '-Command', '$PSVersionTable.PSVersion.ToString()'], { encoding: 'utf8', timeout: 60_000 });
+  if (probe.status !== 0) {
+    const why = probe.error ? probe.error.message : `exit ${probe.status}: ${probe.stderr.trim()}`;
+    throw new Error(`bench: PowerShell ${PWSH} does not run (${why}).\n  fix: bash scripts/setup installs it into .tools/, or set IMP_POWERSHELL to a pwsh executable.`);
+  }
+}
+
+try {
+  checkPowerShell();
+} catch (error) {
+  console.error((error as Error).message);
   process.exit(3);
-});
+}
+main().then(
+  () => shutdown(0),
+  (error) => shutdown(3, `bench: ${error instanceof Error ? error.message : String(error)}`),
+);
