@@ -8,11 +8,13 @@
 #   reference assemblies or of PowerShell Standard 5.1's System.Management.Automation. PowerShell Standard is
 #   a subset of 5.1's API: what it has, 5.1 has.
 # - Members of a type that is known without running: [T]::Member, [T]::new(...), New-Object T args, and
-#   instance members of an expression whose type follows from a literal, a cast, New-Object, [T]::new, a typed
-#   parameter or variable, a cmdlet whose 5.1 page gives one output type, a variable whose every assignment in its function gives the same such type, a
-#   foreach over a typed array, and from there the declared types of properties and of method results.
-#   A method must have an overload that takes the number of arguments given. A member missing from a type
-#   that may hold a derived object (a parameter typed [System.Exception]) is not reported.
+#   instance members of an expression whose type follows from a literal, a cast, New-Object, [T]::new, a
+#   typed parameter or variable, a cmdlet whose 5.1 page gives one output type, a variable whose every
+#   assignment in its function gives the same such type (or that a session command set, see
+#   -SessionCommands), a foreach over a typed array, and from there the declared types of properties and
+#   of method results. A method must have an overload that takes the number of arguments given. A member
+#   missing from a type that may hold a derived object (a parameter typed [System.Exception]) is not
+#   reported.
 # - Every named parameter given to a cmdlet of Windows PowerShell 5.1's own modules: the cmdlet and the
 #   parameter (its full name or a listed alias) must be in the 5.1 list ($Reference), keys of hashtable
 #   literals splatted to it too.
