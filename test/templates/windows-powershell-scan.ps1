@@ -27,6 +27,7 @@
 using namespace System.Management.Automation.Language
 using namespace System.Collections.Generic
 
+[CmdletBinding(PositionalBinding = $false)]
 param(
     [Parameter(Mandatory = $true)][string]$Packages,
     [Parameter(Mandatory = $true)][string]$Reference,
