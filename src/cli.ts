@@ -20,6 +20,7 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[
   { name: 'revoke', summary: 'remove the ApplicationImpersonation role from a service account', load: async () => (await import('./commands/revoke')).revokeCommand() },
   { name: 'verify', summary: 'prove the service account can impersonate every room and booker through EWS', load: async () => (await import('./commands/verify')).verifyCommand() },
   { name: 'status', summary: 'list every ApplicationImpersonation assignment: who holds it, through which group, over which scope, since when (read-only)', load: async () => (await import('./commands/status')).statusCommand() },
+  { name: 'check', summary: 'the daily health check: verify (scope of every room and booker, one canary probe) and the password expiry, one exit code', load: async () => (await import('./commands/check')).checkCommand() },
   { name: 'credentials', summary: "keep the service account's password in the OS keychain (set, test, list, delete)", load: async () => (await import('./commands/credentials')).credentialsCommand() },
   { name: 'expiry', summary: "check when the service account's password expires (Nagios exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)", load: async () => (await import('./commands/expiry')).expiryCommand() },
   { name: 'schedule', summary: 'check the password expiry every day: a Task Scheduler task on Windows, a systemd user timer (or a crontab line) elsewhere', load: async () => (await import('./commands/schedule')).scheduleCommand() },

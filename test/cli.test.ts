@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processesMatching, runImp, type ImpRun } from './helpers/imp';
 
-const COMMANDS = ['grant', 'revoke', 'verify', 'status', 'credentials', 'expiry', 'schedule', 'script', 'sim'];
+const COMMANDS = ['grant', 'revoke', 'verify', 'status', 'check', 'credentials', 'expiry', 'schedule', 'script', 'sim'];
 
 describe('imp help and usage errors', function () {
   this.timeout(60_000);

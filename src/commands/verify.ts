@@ -1,7 +1,7 @@
 // imp verify: will the booking system work? Checks the account and its role assignment in the
 // Management Shell, then uses EWS exactly as the booking system does (Basic authentication,
 // impersonating each room and booker), waiting out RBAC propagation without hiding real faults.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { ExitCode, ImpError, UsageError, errorMessage } from '../errors';
 import { formatDuration, parseDuration } from '../duration';
 import { readCaFile } from '../credentials/login';
@@ -32,6 +32,7 @@ interface VerifyOptions extends VerifyTargetOptions {
   ca?: string;
   insecure?: boolean;
   passwordStdin?: boolean;
+  probe?: 'all' | 'canary';
   powershell: boolean;
 }
 
@@ -76,6 +77,7 @@ export function verifyCommand(): Command {
     .option('--insecure', 'do not verify the EWS TLS certificate (unsafe; prefer --ca)')
     .option('--password-stdin', 'read the service account password from standard input (default: the OS keychain)')
     .option('--no-powershell', 'skip the Management Shell checks (from a workstation): EWS only')
+    .addOption(new Option('--probe <which>', 'impersonate every mailbox (all), or only the first one in scope (canary; the scope check still covers all, as imp check does)').choices(['all', 'canary']).default('all'))
     .action(act(async (options: VerifyOptions, command: Command) => runVerify(CommandContext.of(command), options)));
 }
 
@@ -91,6 +93,8 @@ interface Settings {
   concurrency: number;
   ca?: string;
   insecure: boolean;
+  /** --probe canary: one EWS probe instead of one per mailbox (the scope check still covers every one). */
+  canaryOnly: boolean;
 }
 
 function settingsOf(context: CommandContext, options: VerifyOptions): Settings {
@@ -115,6 +119,7 @@ function settingsOf(context: CommandContext, options: VerifyOptions): Settings {
     concurrency,
     ca: readCaFile(context.setting('ca', options.ca)),
     insecure: Boolean(options.insecure),
+    canaryOnly: options.probe === 'canary',
   };
 }
 
@@ -157,7 +162,7 @@ async function runVerify(context: CommandContext, options: VerifyOptions): Promi
   const ewsStarted = Date.now();
   const done = (propagation?: PropagationResult) => {
     timings.ewsMs = Date.now() - ewsStarted;
-    return finish(context, settings.account, checks, timings, propagation);
+    return finish(context, settings.account, url, checks, timings, propagation);
   };
   try {
     const login = await probeLogin(connection, settings.account, { signal: interruption.signal });
@@ -191,7 +196,7 @@ async function runVerify(context: CommandContext, options: VerifyOptions): Promi
   return done();
 }
 
-function finish(context: CommandContext, account: string, checks: Map<string, Check>, timings: { powershellMs: number; ewsMs: number }, propagation?: PropagationResult): ExitCode {
+function finish(context: CommandContext, account: string, ewsUrl: string, checks: Map<string, Check>, timings: { powershellMs: number; ewsMs: number }, propagation?: PropagationResult): ExitCode {
   const ordered = CHECK_IDS.map((id) => checks.get(id)).filter((c): c is Check => Boolean(c));
   const interrupted = propagation?.ended === 'interrupted' || interruption.interrupted;
   const status = overallStatus(ordered, interrupted);
@@ -200,6 +205,7 @@ function finish(context: CommandContext, account: string, checks: Map<string, Ch
   output.document({
     status,
     account,
+    ewsUrl,
     checks: ordered,
     ...(propagation ? { propagation: { attempts: propagation.attempts, waitedMs: propagation.waitedMs } } : {}),
     timings,
@@ -325,8 +331,9 @@ async function impersonationCheck(
       return { check: fail('ews.impersonation', `Interrupted while waiting for propagation (${propagation.attempts} probe(s) of ${canary}, all denied).`, 'Run imp verify again later.', { code: 'ErrorImpersonateUserDenied' }), propagation };
     }
   }
-  const outcomes = await probeAll(addresses);
-  const check = summarise(outcomes, addresses.length, settings, exchange, assignment, inScope, propagation);
+  const probed = settings.canaryOnly ? [canary] : addresses;
+  const outcomes = await probeAll(probed);
+  const check = summarise(outcomes, probed.length, settings, exchange, assignment, inScope, propagation);
   return { check, propagation };
 }
 

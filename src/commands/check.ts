@@ -1,0 +1,145 @@
+// imp check: the one scheduled health check. Runs verify (the Management Shell checks, the scope check
+// over every room and booker, and one EWS impersonation probe of a canary mailbox, never every mailbox)
+// and expiry (the password, and a login with the stored one) and answers with one exit code.
+//
+// Each half runs as its own `imp … --json` child of this same Node and imp: verify and expiry stay the
+// only places that decide their checks, and a failure in one half cannot stop the other.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { ExitCode } from '../errors';
+import { checkAccount } from '../exchange/names';
+import type { Level } from '../output';
+import { act, CommandContext } from './context';
+
+interface CheckOptions {
+  account?: string;
+  rooms?: boolean;
+  group?: string[];
+  mailbox?: string[];
+  ewsUrl?: string;
+  username?: string;
+  ca?: string;
+  insecure?: boolean;
+  passwordStdin?: boolean;
+  warnDays?: string;
+  criticalDays?: string;
+  eventLog?: boolean;
+}
+
+const collect = (value: string, all: string[] = []) => [...all, value];
+const LEVELS: Level[] = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'];
+const EXIT: Record<Level, ExitCode> = { OK: ExitCode.OK, WARNING: ExitCode.WARNING, CRITICAL: ExitCode.CRITICAL, UNKNOWN: ExitCode.UNKNOWN };
+
+export function checkCommand(): Command {
+  return new Command('check')
+    .option('--account <address>', "the service account's primary SMTP address")
+    .option('--rooms', 'check that every room mailbox is inside the scope (probes one canary, not each)')
+    .option('--group <name>', 'check that every member of this group is inside the scope (repeatable)', collect)
+    .option('--mailbox <address>', 'a mailbox to include (repeatable); the first one in scope is the canary', collect)
+    .option('--ews-url <url>', 'EWS endpoint (default: InternalUrl of the EWS virtual directory, as verify finds it)')
+    .option('--username <logon>', 'logon name for EWS Basic authentication (default: the account)')
+    .option('--ca <pem>', 'trust this CA certificate (PEM file) for the EWS server')
+    .option('--insecure', 'do not verify the EWS TLS certificate (unsafe; prefer --ca)')
+    .option('--password-stdin', 'read the service account password from standard input once, for both halves')
+    .option('--warn-days <days>', 'password expiry: WARNING within this many days')
+    .option('--critical-days <days>', 'password expiry: CRITICAL within this many days')
+    .option('--event-log', 'write the password-expiry result to the Windows Application log (source "imp")')
+    .action(act(async (options: CheckOptions, command: Command) => runCheck(CommandContext.of(command), options)));
+}
+
+/** A half's outcome: its level, one line about it, and its JSON document. */
+export interface HalfResult {
+  status: Level;
+  line: string;
+  document: Record<string, unknown> | null;
+}
+
+/** Reads a child's --json document into a level and a line, whatever the child managed to say. */
+export function halfResult(name: string, code: number | null, stdout: string): HalfResult {
+  let document: Record<string, any> | null = null;
+  try {
+    document = JSON.parse(stdout);
+  } catch {
+    document = null;
+  }
+  if (document?.status === 'error') return { status: 'UNKNOWN', line: `${name} could not run: ${document.error?.message ?? 'unknown error'}`, document };
+  const status: Level = LEVELS.includes(document?.status) ? document!.status : LEVELS[code ?? 3] ?? 'UNKNOWN';
+  if (!document) return { status: 'UNKNOWN', line: `${name} ended with exit code ${code} and no result`, document: null };
+  if (name === 'expiry') return { status, line: `expiry ${status}: ${document.message}`, document };
+  const checks: { id: string; status: string; message: string }[] = document.checks ?? [];
+  const worst = checks.find((c) => c.status === 'fail') ?? checks.find((c) => c.status === 'warn');
+  return { status, line: worst ? `verify ${status}: ${worst.id}: ${worst.message}` : `verify ${status}: all ${checks.filter((c) => c.status === 'pass').length} checks pass`, document };
+}
+
+export function worstLevel(levels: Level[]): Level {
+  return levels.reduce((a, b) => (LEVELS.indexOf(b) > LEVELS.indexOf(a) ? b : a), 'OK' as Level);
+}
+
+async function runCheck(context: CommandContext, options: CheckOptions): Promise<ExitCode> {
+  const account = checkAccount(context.setting('account', options.account));
+  const password = options.passwordStdin ? await readStdin() : undefined;
+  const shared = [
+    ...(options.username ? ['--username', options.username] : []),
+    ...(options.ca ? ['--ca', options.ca] : []),
+    ...(options.insecure ? ['--insecure'] : []),
+    ...(password !== undefined ? ['--password-stdin'] : []),
+  ];
+  const quiet = context.output.quiet || context.output.json;
+
+  const verifyArgs = ['verify', '--account', account, '--wait', '0', '--probe', 'canary', ...(options.rooms ? ['--rooms'] : [])];
+  for (const g of options.group ?? []) verifyArgs.push('--group', g);
+  for (const m of options.mailbox ?? []) verifyArgs.push('--mailbox', m);
+  if (options.ewsUrl) verifyArgs.push('--ews-url', options.ewsUrl);
+  const verifyRun = await runChild(context, [...verifyArgs, ...shared], password, quiet);
+  const verify = halfResult('verify', verifyRun.code, verifyRun.stdout);
+
+  // expiry --check-login needs the EWS URL: the one verify used when none was given.
+  const ewsUrl = options.ewsUrl ?? (typeof verify.document?.ewsUrl === 'string' ? verify.document.ewsUrl : undefined);
+  const expiryArgs = ['expiry', '--account', account, '--check-login', ...(ewsUrl ? ['--ews-url', ewsUrl] : [])];
+  if (options.warnDays) expiryArgs.push('--warn-days', options.warnDays);
+  if (options.criticalDays) expiryArgs.push('--critical-days', options.criticalDays);
+  if (options.eventLog) expiryArgs.push('--event-log');
+  const expiryRun = await runChild(context, [...expiryArgs, ...shared], password, quiet);
+  const expiry = halfResult('expiry', expiryRun.code, expiryRun.stdout);
+
+  const status = worstLevel([verify.status, expiry.status]);
+  const output = context.output;
+  output.document({ status, account, verify: verify.document, expiry: expiry.document });
+  output.line(verify.line);
+  output.line(expiry.line);
+  const problems = [verify, expiry].filter((h) => h.status !== 'OK').map((h) => h.line);
+  output.summary(status, problems.length ? problems.join('; ') : `${account}: impersonation works and the password is fine`);
+  return EXIT[status];
+}
+
+/** The global flags (how to reach Exchange, the configuration file) apply to both halves. */
+function globalArgs(context: CommandContext): string[] {
+  const g = context.globals;
+  const args: string[] = [];
+  const pairs: [string, string | undefined][] = [
+    ['--config', g.config], ['--powershell', g.powershell], ['--exchange', g.exchange], ['--exchange-server', g.exchangeServer],
+    ['--exchange-module', g.exchangeModule], ['--exchange-credential', g.exchangeCredential], ['--timeout', g.timeout],
+  ];
+  for (const [flag, value] of pairs) if (value !== undefined) args.push(flag, value);
+  if (g.verbose) args.push('--verbose');
+  return args;
+}
+
+function runChild(context: CommandContext, args: string[], password: string | undefined, quiet: boolean): Promise<{ code: number | null; stdout: string }> {
+  const cli = join(__dirname, '..', 'cli.js');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...globalArgs(context), '--json', ...args], { stdio: ['pipe', 'pipe', quiet ? 'ignore' : 'inherit'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout }));
+    child.stdin.end(password === undefined ? '' : `${password}\n`);
+  });
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0];
+}
