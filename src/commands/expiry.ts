@@ -7,12 +7,13 @@ import { ImpError, UsageError, errorMessage } from '../errors';
 import { checkAccount } from '../exchange/names';
 import { interruption } from '../interrupt';
 import { now } from '../expiry/clock';
-import { readAccountFromDirectory } from '../expiry/directory';
+import { factsOf, readAccountFromDirectory, type RunAsAccount } from '../expiry/directory';
 import { checkLogin, readExpiryFromEws, type LoginReport } from '../expiry/ews';
 import { thresholdsOf, withExpiryOptions, type ExpiryFlags } from '../expiry/options';
 import { expiryEventRecord, writeEvent, type EventWrite } from '../expiry/event-log';
 import {
   evaluateExpiry,
+  evaluateRunAs,
   STATUS_EXIT_CODE,
   summaryLine,
   worstStatus,
@@ -45,6 +46,10 @@ export interface ExpiryReport {
   error?: Record<string, unknown>;
   /** --event-log: the event, and whether it reached the log. */
   event?: EventWrite;
+  /** Get-ADUser could not reach AD Web Services; LDAP answered instead. */
+  adwsUnreachable?: string;
+  /** --check-run-as: the Windows user this check runs as. */
+  runAs?: { user: string; found: boolean; expiresAt: string | null; neverExpires: boolean };
 }
 
 export function expiryThresholds(context: CommandContext, options: Pick<ExpiryOptions, 'warnDays' | 'criticalDays'>): Thresholds {
@@ -148,14 +153,29 @@ interface CheckInput {
 
 async function checkThroughDirectory(context: CommandContext, report: ExpiryReport, input: CheckInput): Promise<void> {
   const { account } = report;
-  const lookup = await readAccountFromDirectory(context.exchange(), account);
+  const lookup = await readAccountFromDirectory(context.exchange(), account, { runAs: Boolean(input.options.checkRunAs) });
   report.source = lookup.source;
+  if (lookup.account.adwsUnreachable) {
+    report.adwsUnreachable = lookup.account.adwsUnreachable;
+    context.output.warn(`Get-ADUser could not reach AD Web Services (TCP 9389: ${lookup.account.adwsUnreachable}); read AD over LDAP instead.`);
+  }
+  const runAsFinding = runAsCheck(report, lookup.account.runAs, input);
   if (!lookup.found) {
-    conclude(report, [{
-      status: 'UNKNOWN',
-      text: `no Active Directory user has this address (not a mailbox address in Exchange, nor any user's mail or userPrincipalName)`,
-      fix: "Check the spelling; pass the service account's primary SMTP address with --account.",
-    }]);
+    const linked = lookup.account.linkedMasterAccount;
+    conclude(report, [
+      linked
+        ? {
+            status: 'UNKNOWN',
+            text: `is a linked mailbox: its account is ${linked} in the account forest, which could not be read from here`,
+            fix: `Run "imp expiry" where the ActiveDirectory module can reach that forest, or check ${linked} there (Get-ADUser -Server <its domain> -Properties msDS-UserPasswordExpiryTimeComputed).`,
+          }
+        : {
+            status: 'UNKNOWN',
+            text: `no Active Directory user has this address in any domain of the forest (not a mailbox address in Exchange, nor any user's mail or userPrincipalName)`,
+            fix: "Check the spelling; pass the service account's primary SMTP address with --account.",
+          },
+      ...(runAsFinding ? [runAsFinding] : []),
+    ]);
     return;
   }
   const { facts } = lookup;
@@ -187,7 +207,22 @@ async function checkThroughDirectory(context: CommandContext, report: ExpiryRepo
     report.login = login;
     findings.push(finding);
   }
+  if (runAsFinding) findings.push(runAsFinding);
   conclude(report, findings);
+}
+
+/** --check-run-as: the run-as user's own password, read in the same PowerShell run. */
+function runAsCheck(report: ExpiryReport, runAs: RunAsAccount | null | undefined, input: CheckInput): Finding | undefined {
+  if (!input.options.checkRunAs || !runAs) return undefined;
+  const facts = runAs.found ? factsOf(runAs, report.source === 'adsisearcher' ? 'adsisearcher' : 'Get-ADUser') : null;
+  const expiry = facts?.expiry;
+  report.runAs = {
+    user: runAs.account,
+    found: runAs.found,
+    expiresAt: expiry?.kind === 'date' ? expiry.at.toISOString() : null,
+    neverExpires: expiry?.kind === 'never',
+  };
+  return evaluateRunAs(runAs.account, facts, input.thresholds, input.time);
 }
 
 async function checkThroughEws(report: ExpiryReport, input: CheckInput & { ews: EwsSettings }): Promise<void> {

@@ -1,46 +1,58 @@
 // Reads the service account from Active Directory through imp's PowerShell session (templates/expiry.ps1):
-// Get-ADUser where the ActiveDirectory module exists, an [adsisearcher] LDAP query where it does not.
+// Get-ADUser where the ActiveDirectory module exists and AD Web Services answers, an [adsisearcher] LDAP
+// query otherwise; in whichever domain of the forest the account lives.
 import { z } from 'zod';
 import type { PowerShellSession } from '../powershell/session';
 import { passwordExpiryFromFileTime } from './filetime';
 import type { AccountFacts } from './status';
 
-export const directoryAccountSchema = z.object({
+const accountSchema = z.object({
   found: z.boolean(),
-  source: z.enum(['Get-ADUser', 'adsisearcher']),
   account: z.string(),
-  /** How the address was resolved: Exchange's Get-Mailbox (any proxy address), or AD's mail/userPrincipalName. */
-  lookup: z.enum(['mailbox', 'directory']),
   distinguishedName: z.string().nullable(),
   samAccountName: z.string().nullable(),
   userPrincipalName: z.string().nullable(),
+  /** null: LDAP could not read userAccountControl; never a default. */
   enabled: z.boolean().nullable(),
+  /** null: unknown (lockoutTime alone does not say whether the lockout duration has passed). */
   lockedOut: z.boolean().nullable(),
   passwordNeverExpires: z.boolean().nullable(),
   passwordLastSet: z.string().nullable(),
   /** msDS-UserPasswordExpiryTimeComputed as decimal text: sentinels included, never converted in PowerShell. */
   expiryFileTime: z.string().nullable(),
 });
+
+export const directoryAccountSchema = accountSchema.extend({
+  source: z.enum(['Get-ADUser', 'adsisearcher']),
+  /** How the address was resolved: Exchange's Get-Mailbox (any proxy address), or the Global Catalog. */
+  lookup: z.enum(['mailbox', 'directory']),
+  /** A linked mailbox's account in the account forest (DOMAIN\user): the one whose password matters. */
+  linkedMasterAccount: z.string().nullable().optional(),
+  /** Get-ADUser could not reach AD Web Services (TCP 9389), so LDAP answered: why. */
+  adwsUnreachable: z.string().nullable().optional(),
+  /** The Windows user this PowerShell runs as (asked with runAs). */
+  runAs: accountSchema.extend({ error: z.string().optional() }).nullable().optional(),
+});
 export type DirectoryAccount = z.infer<typeof directoryAccountSchema>;
+export type RunAsAccount = NonNullable<DirectoryAccount['runAs']>;
 
 export type DirectoryLookup =
-  | { found: false; source: DirectoryAccount['source'] }
+  | { found: false; source: DirectoryAccount['source']; account: DirectoryAccount }
   | { found: true; source: DirectoryAccount['source']; facts: AccountFacts; account: DirectoryAccount };
 
-export async function readAccountFromDirectory(session: PowerShellSession, account: string): Promise<DirectoryLookup> {
-  const { result } = await session.run('expiry', { account }, directoryAccountSchema);
-  if (!result.found) return { found: false, source: result.source };
+export function factsOf(account: z.infer<typeof accountSchema>, source: DirectoryAccount['source']): AccountFacts {
   return {
-    found: true,
-    source: result.source,
-    account: result,
-    facts: {
-      source: result.source,
-      identity: result.samAccountName || result.distinguishedName || account,
-      enabled: result.enabled,
-      lockedOut: result.lockedOut,
-      passwordLastSet: result.passwordLastSet,
-      expiry: passwordExpiryFromFileTime(result.expiryFileTime),
-    },
+    source,
+    identity: account.samAccountName || account.distinguishedName || account.account,
+    enabled: account.enabled,
+    lockedOut: account.lockedOut,
+    passwordLastSet: account.passwordLastSet,
+    expiry: passwordExpiryFromFileTime(account.expiryFileTime),
   };
+}
+
+export async function readAccountFromDirectory(session: PowerShellSession, account: string, options: { runAs?: boolean } = {}): Promise<DirectoryLookup> {
+  const { result } = await session.run('expiry', { account, runAs: Boolean(options.runAs) }, directoryAccountSchema);
+  if (!result.found) return { found: false, source: result.source, account: result };
+  return { found: true, source: result.source, account: result, facts: factsOf(result, result.source) };
 }

@@ -84,6 +84,7 @@ function renewalFix(account: string, identity: string): string {
 
 export function evaluateExpiry(account: string, facts: AccountFacts, thresholds: Thresholds, now: Date): ExpiryEvaluation {
   const findings: Finding[] = [];
+  if (facts.enabled === null && facts.source !== 'ews') findings.push({ status: 'OK', text: 'cannot tell whether it is enabled (userAccountControl not readable)' });
   if (facts.enabled === false) {
     findings.push({ status: 'CRITICAL', text: 'account is disabled in Active Directory', fix: `Enable it: Enable-ADAccount -Identity ${facts.identity}.` });
   }
@@ -137,6 +138,26 @@ export function evaluateExpiry(account: string, facts: AccountFacts, thresholds:
   }
   evaluation.status = worstStatus(...findings.map((f) => f.status));
   return evaluation;
+}
+
+/**
+ * The Windows user a scheduled task runs as: once its own password changes or expires, Task Scheduler cannot
+ * log it on (0x8007052E) and the check stops without a trace. Warn ahead of time; never worse than WARNING,
+ * since this run itself did log on.
+ */
+export function evaluateRunAs(user: string, facts: AccountFacts | null, thresholds: Thresholds, now: Date): Finding | undefined {
+  const fix = `Before it changes, plan to re-run "imp schedule install" with the new password (or run the task as a group Managed Service Account).`;
+  if (!facts) return { status: 'OK', text: `the task's own user ${user} was not found in AD, so its password expiry is not watched` };
+  const { expiry } = facts;
+  if (expiry.kind !== 'date') return undefined;
+  const days = daysBetween(now, expiry.at);
+  if (days > thresholds.warnDays) return undefined;
+  const when = days <= 0 ? 'has expired' : `expires in ${plural(days, 'day')} (${utcDate(expiry.at)})`;
+  return {
+    status: 'WARNING',
+    text: `the password of ${user}, the user this check runs as, ${when}: after it changes the task cannot log on (0x8007052E) and stops running`,
+    fix,
+  };
 }
 
 /** The Nagios plugin line: "OK - svc-booking@contoso.com password expires in 20 days (2026-12-17)". */

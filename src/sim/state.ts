@@ -94,6 +94,8 @@ export interface SimMachine {
   eventLogCmdlets?: boolean;
   /** false: imp's PowerShell is not elevated (no "Run as administrator"): no event source, no task for another logon. Default true. */
   elevated?: boolean;
+  /** false: AD Web Services (TCP 9389) is blocked, so Get-ADUser cannot reach a domain controller. LDAP still works. Default true. */
+  adwsReachable?: boolean;
   /**
    * What Task Scheduler answers when a task is started (IRegisteredTask.Run), e.g. 0x8007052E for a logon failure.
    * Unset: the simulator cannot start processes, so the task stays "has not run" (0x41303).

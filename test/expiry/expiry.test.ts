@@ -7,6 +7,7 @@ import { applyPasswordExpiry } from '../../src/sim/organization';
 import { hashPassword, writeState, type SimState, type SimUser } from '../../src/sim/state';
 import { clearKeychain, requireTestKeyring } from '../credentials/support';
 import { runImp, shellLab, SimProcess, type ImpRun, type Lab, type RunOptions } from '../helpers/imp';
+import { runSimShell } from '../helpers/sim-state';
 
 const DAY = 86_400_000;
 const SERVICE = 'svc-booking@contoso.com';
@@ -179,11 +180,14 @@ describe('imp expiry (Active Directory through PowerShell)', function () {
 
     itChecksEachCase(names, runs, 'Get-ADUser');
 
-    it('read AD with Get-ADUser (asking for msDS-UserPasswordExpiryTimeComputed), never over LDAP', () => {
+    it('read AD with Get-ADUser from the account\'s own domain (asking for msDS-UserPasswordExpiryTimeComputed), never over LDAP', () => {
       const calls = lab.calls();
-      const adUser = calls.filter((c) => c.cmdlet === 'Get-ADUser');
-      assert.ok(adUser.length >= names.length - 1);
-      assert.ok(adUser.every((c) => (c.parameters.Properties as string[]).includes('msDS-UserPasswordExpiryTimeComputed')));
+      const reads = calls.filter((c) => c.cmdlet === 'Get-ADUser' && c.parameters.Identity);
+      assert.ok(reads.length >= names.length - 1);
+      assert.ok(reads.every((c) => (c.parameters.Properties as string[]).includes('msDS-UserPasswordExpiryTimeComputed') && c.parameters.Server === 'contoso.com'));
+      // An address without a mailbox is looked up in the Global Catalog first.
+      const lookups = calls.filter((c) => c.cmdlet === 'Get-ADUser' && c.parameters.Filter);
+      assert.ok(lookups.length >= 1 && lookups.every((c) => /:3268$/.test(c.parameters.Server as string)));
       assert.ok(!calls.some((c) => c.cmdlet.startsWith('DirectorySearcher')));
     });
 
@@ -260,14 +264,16 @@ describe('imp expiry (Active Directory through PowerShell)', function () {
       const calls = lab.calls();
       assert.ok(!calls.some((c) => c.cmdlet === 'Get-ADUser'));
       const searches = calls.filter((c) => c.cmdlet === 'DirectorySearcher.FindOne');
-      assert.equal(searches.length, names.length);
-      for (const search of searches) {
-        assert.ok((search.parameters.PropertiesToLoad as string[]).includes('msDS-UserPasswordExpiryTimeComputed'));
-        assert.match(search.parameters.Filter as string, /^\(&\(objectCategory=person\)\(objectClass=user\)/);
+      // Each account is read from its own domain, base scope on its DN, with the constructed attribute.
+      const reads = searches.filter((c) => (c.parameters.PropertiesToLoad as string[]).includes('msDS-UserPasswordExpiryTimeComputed'));
+      assert.equal(reads.length, names.length - 1, 'unknown@ is never read');
+      for (const read of reads) {
+        assert.equal(read.parameters.SearchScope, 'Base');
+        assert.match(read.parameters.SearchRoot as string, /^LDAP:\/\/contoso\.com\/CN=/);
       }
-      // A mailbox address resolves through Exchange to the DN; an address with no mailbox is searched by mail/UPN.
-      assert.ok(searches.some((c) => (c.parameters.Filter as string).includes('(distinguishedName=CN=Booking Service,OU=Users,OU=Contoso,DC=contoso,DC=com)')));
-      assert.ok(searches.some((c) => (c.parameters.Filter as string).includes('(userPrincipalName=svc-nomailbox@contoso.com)')));
+      assert.ok(reads.some((c) => c.parameters.SearchRoot === 'LDAP://contoso.com/CN=Booking Service,OU=Users,OU=Contoso,DC=contoso,DC=com'));
+      // An address with no mailbox is found in the Global Catalog by mail, UPN or proxy address first.
+      assert.ok(searches.some((c) => c.parameters.SearchRoot === 'GC://DC=contoso,DC=com' && (c.parameters.Filter as string).includes('(userPrincipalName=svc-nomailbox@contoso.com)')));
     });
 
     it('--event-log that cannot write says so and keeps the exit status', () => {
@@ -275,6 +281,91 @@ describe('imp expiry (Active Directory through PowerShell)', function () {
       assert.equal(run.code, 1);
       assert.match(run.stderr, /warning: the result was not written to the event log: this is not Windows/);
     });
+  });
+});
+
+describe('imp expiry: an account in another domain of the forest', function () {
+  this.timeout(300_000);
+  const EMEA = 'DC=emea,DC=contoso,DC=com';
+  let lab: Lab;
+  const runs: Record<string, ImpRun> = {};
+  let pitfall: { withoutServer: string; gcExpiry: unknown; ldapDefault: boolean };
+
+  const seedForest = (machine: SimState['machine']) =>
+    changeUsers(lab, (user, state) => {
+      // user1 (a mailbox) and svc-nomailbox (no mailbox) live in the child domain emea.contoso.com.
+      for (const sam of ['user1', 'svc-nomailbox']) {
+        const moved = user(sam);
+        if (!moved.distinguishedName.endsWith(EMEA)) moved.distinguishedName = moved.distinguishedName.replace(/DC=contoso,DC=com$/, EMEA);
+      }
+      applyPasswordExpiry(user('user1'), 10 * DAY, seeded);
+      applyPasswordExpiry(user('svc-nomailbox'), 2 * DAY, seeded);
+      // The run-as user of --check-run-as (USERDOMAIN\USERNAME below): its password expires in 5 days.
+      applyPasswordExpiry(user('user2'), 5 * DAY, seeded);
+      state.machine = machine;
+    });
+  const runAll = async (name: string) => {
+    const env = { ...pinned.env, USERDOMAIN: 'CONTOSO', USERNAME: 'user2' };
+    const [mailbox, noMailbox] = await Promise.all([
+      runImp([...lab.moduleArgs, '--json', 'expiry', '--account', 'user1@contoso.com', '--check-run-as'], { env }),
+      runImp([...lab.moduleArgs, '--json', 'expiry', '--account', 'svc-nomailbox@contoso.com'], pinned),
+    ]);
+    runs[`${name}-mailbox`] = mailbox;
+    runs[`${name}-nomailbox`] = noMailbox;
+  };
+
+  before(async () => {
+    lab = shellLab({ users: 2 });
+    seedForest({});
+    const sim = await runSimShell<typeof pitfall>(
+      lab.settings.exchangeModule,
+      `
+      $dn = (Get-ADUser -Filter "SamAccountName -eq 'user1'" -Server 'DC01.contoso.com:3268').DistinguishedName
+      [ordered]@{
+          withoutServer = (Get-SimError { Get-ADUser -Identity $dn -ErrorAction Stop }).message
+          gcExpiry      = (Get-ADUser -Identity $dn -Server 'DC01.contoso.com:3268' -Properties 'msDS-UserPasswordExpiryTimeComputed').'msDS-UserPasswordExpiryTimeComputed'
+          ldapDefault   = $null -eq ([adsisearcher]'(sAMAccountName=user1)').FindOne()
+      }
+      `,
+    );
+    pitfall = sim.output;
+    await runAll('module');
+    seedForest({ adwsReachable: false });
+    await runAll('adws-blocked');
+    seedForest({ activeDirectoryModule: false });
+    await runAll('ldap');
+  });
+  after(() => lab.remove());
+
+  it('the simulator keeps the pitfall: no -Server and no search root see only the computer\'s domain; the GC lacks the expiry', () => {
+    assert.match(pitfall.withoutServer, /^Cannot find an object with identity: 'CN=[^']+,DC=emea,DC=contoso,DC=com' under: 'DC=contoso,DC=com'\.$/);
+    assert.equal(pitfall.gcExpiry, null);
+    assert.equal(pitfall.ldapDefault, true);
+  });
+
+  for (const [name, source] of [['module', 'Get-ADUser'], ['adws-blocked', 'adsisearcher'], ['ldap', 'adsisearcher']] as const) {
+    it(`${name}: finds both accounts in emea.contoso.com and reads their expiry there (${source})`, () => {
+      const mailbox = runs[`${name}-mailbox`]!;
+      const noMailbox = runs[`${name}-nomailbox`]!;
+      assert.equal(noMailbox.code, 2, noMailbox.stderr);
+      assert.deepEqual([JSON.parse(noMailbox.stdout).daysLeft, JSON.parse(noMailbox.stdout).source], [2, source]);
+      assert.equal(mailbox.code, 1, mailbox.stderr);
+      const document = JSON.parse(mailbox.stdout);
+      assert.deepEqual([document.daysLeft, document.source], [10, source]);
+      // --check-run-as: the run-as user's own password (5 days) is a WARNING of its own.
+      assert.match(document.message, /the password of CONTOSO\\user2, the user this check runs as, expires in 5 days .*the task cannot log on \(0x8007052E\)/);
+      assert.equal(document.runAs.user, 'CONTOSO\\user2');
+      if (name === 'adws-blocked') {
+        assert.match(document.adwsUnreachable, /Active Directory Web Services/);
+        assert.match(mailbox.stderr, /warning: Get-ADUser could not reach AD Web Services \(TCP 9389/);
+      }
+    });
+  }
+
+  it('Get-ADUser reads the child-domain account with -Server emea.contoso.com; LDAP binds to LDAP://emea.contoso.com/<DN>', () => {
+    const calls = lab.calls();
+    assert.ok(calls.some((c) => c.cmdlet === 'Get-ADUser' && c.parameters.Server === 'emea.contoso.com' && String(c.parameters.Identity).endsWith(EMEA)));
+    assert.ok(calls.some((c) => c.cmdlet === 'DirectorySearcher.FindOne' && /^LDAP:\/\/emea\.contoso\.com\/CN=[^,]+,.*DC=emea,DC=contoso,DC=com$/.test(c.parameters.SearchRoot as string)));
   });
 });
 

@@ -11,7 +11,7 @@ import { writeState } from '../../src/sim/state';
 import { HOSTILE_STRINGS } from '../helpers/hostile';
 import { PWSH, shellLab, type Lab } from '../helpers/imp';
 
-const INTENDED = new Set(['Get-Mailbox', 'Get-ADUser', 'DirectorySearcher.FindOne']);
+const INTENDED = new Set(['Get-Mailbox', 'Get-ADUser', 'Get-ADDomainController', 'DirectorySearcher.FindOne']);
 
 function accountOf(hostile: string): string | undefined {
   try {

@@ -1,7 +1,7 @@
 // The expiry verdict as pure functions: FILETIME sentinels, days left counted on UTC dates, thresholds.
 import { strict as assert } from 'node:assert';
 import { passwordExpiryFromFileTime, toFileTime, FILETIME_NEVER } from '../../src/expiry/filetime';
-import { daysBetween, evaluateExpiry, summaryLine, worstStatus, type AccountFacts } from '../../src/expiry/status';
+import { daysBetween, evaluateExpiry, evaluateRunAs, summaryLine, worstStatus, type AccountFacts } from '../../src/expiry/status';
 
 const ACCOUNT = 'svc-booking@contoso.com';
 const thresholds = { warnDays: 14, criticalDays: 3 };
@@ -124,4 +124,34 @@ describe('days left across daylight-saving changes (counted on UTC dates)', () =
       assert.notEqual(evaluation.findings[0]!.text.startsWith('password expired'), true);
     });
   }
+});
+
+describe('the run-as user of a scheduled check (--check-run-as)', () => {
+  const now = new Date('2026-11-27T09:00:00Z');
+  const user = 'CONTOSO\\svc-monitor';
+  const inDays = (n: number) => ({ kind: 'date', at: new Date(now.getTime() + n * DAY) }) as const;
+
+  for (const [what, expiry, status] of [
+    ['never expires: nothing to say', { kind: 'never' }, undefined],
+    ['expires after --warn-days: nothing to say', inDays(15), undefined],
+    ['expires within --warn-days: WARNING', inDays(14), 'WARNING'],
+    ['expires within --critical-days: still WARNING (this run did log on)', inDays(1), 'WARNING'],
+    ['has expired: WARNING', inDays(-1), 'WARNING'],
+  ] as const) {
+    it(what, () => {
+      const finding = evaluateRunAs(user, facts(expiry as AccountFacts['expiry']), thresholds, now);
+      assert.equal(finding?.status, status);
+      if (status) assert.match(finding!.text, /the task cannot log on \(0x8007052E\)/);
+    });
+  }
+
+  it('a run-as user not found in AD is said, without changing the status', () => {
+    assert.deepEqual(evaluateRunAs(user, null, thresholds, now)?.status, 'OK');
+  });
+
+  it('LDAP that cannot read userAccountControl says "cannot tell", never "enabled"', () => {
+    const evaluation = evaluateExpiry(ACCOUNT, facts(inDays(20), { source: 'adsisearcher', enabled: null, lockedOut: null }), thresholds, now);
+    assert.equal(evaluation.status, 'OK');
+    assert.match(evaluation.findings[0]!.text, /cannot tell whether it is enabled/);
+  });
 });

@@ -1,4 +1,9 @@
 # Get-ADUser of the ActiveDirectory module, with the password-expiry attributes imp's expiry check reads.
+# A forest of domains: each user's domain is the DC= part of its distinguished name; the simulated computer
+# belongs to organization.domain. As with the real module, a call without -Server sees only the computer's
+# domain; -Server <domain> sees that domain; -Server <host>:3268 is a Global Catalog, which sees the whole
+# forest but only the partial attribute set (no pwdLastSet, lockoutTime or msDS-UserPasswordExpiryTimeComputed).
+# machine.adwsBlocked: AD Web Services (TCP 9389) is unreachable, so every call fails as the module does.
 
 $script:ADExtraProperties = @(
     'EmailAddress', 'LockedOut', 'mail', 'msDS-UserPasswordExpiryTimeComputed', 'PasswordExpired',
@@ -66,6 +71,63 @@ function Get-SimSid([string] $Guid) {
     return '{0}-{1}' -f $script:DomainSid, $relativeId
 }
 
+# What a Global Catalog holds of a user (the partial attribute set), as Get-ADUser property names.
+$script:GlobalCatalogProperties = @('EmailAddress', 'mail', 'PasswordNeverExpires')
+
+function Get-SimDomainOfDn([string] $DistinguishedName) {
+    $parts = foreach ($rdn in ($DistinguishedName -split '(?<!\\),')) { if ($rdn -match '^\s*DC=(.+)$') { $Matches[1] } }
+    return (@($parts) -join '.').ToLowerInvariant()
+}
+
+function Get-SimDomainDn([string] $Domain) {
+    return (@($Domain.Split('.') | ForEach-Object { 'DC=' + $_ }) -join ',')
+}
+
+function Get-SimForestDomains($State) {
+    $domains = [System.Collections.Generic.List[string]]::new()
+    $domains.Add(([string]$State.organization.domain).ToLowerInvariant())
+    foreach ($user in $State.users) {
+        $domain = Get-SimDomainOfDn $user.distinguishedName
+        if ($domain -and -not $domains.Contains($domain)) { $domains.Add($domain) }
+    }
+    return ,$domains
+}
+
+function Resolve-SimADServer($State, [string] $Server) {
+    # Which part of the forest a call sees: @{ Domain = <dns name> } or @{ GlobalCatalog = $true }.
+    if (-not (Get-SimMachineSetting 'adwsReachable')) { throw [ADServerDownException]::new($script:Messages.ADServerDown, $Server) }
+    if (-not $Server) { return @{ Domain = ([string]$State.organization.domain).ToLowerInvariant(); GlobalCatalog = $false } }
+    $hostName, $port = $Server.Split(':', 2)
+    $domains = Get-SimForestDomains $State
+    $domain = $hostName.ToLowerInvariant()
+    if (Test-SimText $hostName $State.organization.domainController) { $domain = ([string]$State.organization.domain).ToLowerInvariant() }
+    if (-not $domains.Contains($domain)) { throw [ADServerDownException]::new($script:Messages.ADServerDown, $Server) }
+    if ($port -eq '3268' -or $port -eq '3269') { return @{ Domain = $null; GlobalCatalog = $true } }
+    if ($port -and $port -ne '389' -and $port -ne '636') { throw [ADServerDownException]::new($script:Messages.ADServerDown, $Server) }
+    return @{ Domain = $domain; GlobalCatalog = $false }
+}
+
+function Get-SimUsersSeenFrom($State, $Scope) {
+    if ($Scope.GlobalCatalog) { return @($State.users) }
+    return @($State.users | Where-Object { (Get-SimDomainOfDn $_.distinguishedName) -eq $Scope.Domain })
+}
+
+function Get-ADDomainController {
+    # Only the DC locator form imp uses: -Discover -Service GlobalCatalog.
+    [CmdletBinding()]
+    param([switch] $Discover, [string[]] $Service, [string] $DomainName, [switch] $ForceDiscover)
+    try {
+        Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+        $state = Read-SimState
+        $null = Resolve-SimADServer $state $null
+        $hostName = [string]$state.organization.domainController
+        $output = [pscustomobject]@{ HostName = [string[]]@($hostName); Domain = [string]$state.organization.domain; Forest = [string]$state.organization.domain; IsGlobalCatalog = $true }
+    } catch {
+        $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+    }
+    $output
+}
+
 function Get-ADUser {
     [CmdletBinding(DefaultParameterSetName = 'Identity')]
     param(
@@ -77,30 +139,42 @@ function Get-ADUser {
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
         $state = Read-SimState
+        $scope = Resolve-SimADServer $state $Server
+        $visible = Get-SimUsersSeenFrom $state $scope
         if ($PSCmdlet.ParameterSetName -eq 'Identity') {
-            $found = Find-SimADUser $state $Identity
+            $found = Find-SimADUser $visible $Identity
             if ($null -eq $found) {
-                throw [ADIdentityNotFoundException]::new(($script:Messages.ADIdentityNotFound -f $Identity, $state.organization.distinguishedName), $Identity)
+                $under = $(if ($scope.GlobalCatalog) { '' } else { Get-SimDomainDn $scope.Domain })
+                throw [ADIdentityNotFoundException]::new(($script:Messages.ADIdentityNotFound -f $Identity, $under), $Identity)
             }
             $selected = @($found)
         } elseif ($Filter.Trim() -eq '*') {
-            $selected = $state.users
+            $selected = $visible
         } else {
             $tree = ConvertFrom-SimFilter $Filter
-            $selected = @($state.users | Where-Object { Test-SimFilter $tree (Get-SimDirectoryFacts $state $_) })
+            $selected = @($visible | Where-Object { Test-SimFilter $tree (Get-SimDirectoryFacts $state $_) })
         }
-        $output = foreach ($user in $selected) { ConvertTo-SimADUserOutput $state $user $Properties }
+        $output = foreach ($user in $selected) {
+            $shown = ConvertTo-SimADUserOutput $state $user $Properties
+            if ($scope.GlobalCatalog) {
+                # Asked-for attributes outside the partial attribute set come back empty.
+                foreach ($property in @($shown.PSObject.Properties)) {
+                    if ((Test-SimTextIn $property.Name $script:ADExtraProperties) -and -not (Test-SimTextIn $property.Name $script:GlobalCatalogProperties)) { $property.Value = $null }
+                }
+            }
+            $shown
+        }
     } catch {
         $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
     }
     $output
 }
 
-function Find-SimADUser($State, [string] $Identity) {
+function Find-SimADUser($Users, [string] $Identity) {
     # The AD module matches sAMAccountName, DN, GUID and SID; UPN is allowed too for convenience.
     $parsedGuid = [guid]::Empty
     $isGuid = [guid]::TryParse($Identity, [ref]$parsedGuid)
-    foreach ($user in $State.users) {
+    foreach ($user in $Users) {
         $keys = @($user.samAccountName, $user.distinguishedName, $user.userPrincipalName, (Get-SimSid $user.guid))
         if ((Test-SimTextIn $Identity $keys) -or ($isGuid -and (Test-SimText $parsedGuid.ToString() $user.guid))) { return $user }
     }

@@ -5,6 +5,7 @@ $script:Messages = @{
     ObjectAmbiguous          = "The operation couldn't be performed because '{0}' matches multiple entries."
     NameTooLong              = 'The length of the property is too long. The maximum length is {0} and the length of the value provided is {1}.'
     ADIdentityNotFound       = "Cannot find an object with identity: '{0}' under: '{1}'."
+    ADServerDown             = 'Unable to contact the server. This may be because this server does not exist, it is currently down, or it does not have the Active Directory Web Services running.'
     # UNCONFIRMED texts (reference sections 1 and 3): Exchange's resource strings are not public.
     RoleNotFound             = 'The role "{0}" couldn''t be found.'
     ScopeNotFound            = 'The management scope "{0}" couldn''t be found.'

@@ -5,7 +5,7 @@ function ConvertTo-SimErrorRecord([System.Management.Automation.ErrorRecord] $Er
     if (-not ($exception -is [SimException])) { return $ErrorRecord }
     $verb, $noun = $Command.Split('-', 2)
     $typeName = $exception.GetType().Name
-    if ($noun -eq 'ADUser') {
+    if ($noun -like 'AD*') {
         $errorId = 'ActiveDirectoryCmdlet:Microsoft.ActiveDirectory.Management.{0},Microsoft.ActiveDirectory.Management.Commands.{1}{2}' -f $typeName, $verb, $noun
     } else {
         # The shape of a remote Exchange error id; the hex code is an internal hash Exchange does not document.

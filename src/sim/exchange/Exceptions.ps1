@@ -43,6 +43,13 @@ class ADIdentityNotFoundException : SimException {
     }
 }
 
+class ADServerDownException : SimException {
+    ADServerDownException([string] $message, [object] $target) : base($message) {
+        $this.Category = 'ResourceUnavailable'
+        $this.Target = $target
+    }
+}
+
 class CimException : SimException {
     CimException([string] $message, [System.Management.Automation.ErrorCategory] $category) : base($message) { $this.Category = $category }
 }

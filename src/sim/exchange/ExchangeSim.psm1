@@ -45,13 +45,11 @@ $script:Shadowed = [ordered]@{
     'System.Security.Principal.WindowsIdentity'  = [SimWindowsIdentity]
     'System.Security.Principal.WindowsPrincipal' = [SimWindowsPrincipal]
     'System.Security.Principal.NTAccount'        = [SimNTAccount]
+    # LDAP works with and without the ActiveDirectory module (imp falls back to it when AD Web Services is blocked).
+    'adsisearcher'                               = [SimDirectorySearcher]
+    'adsi'                                       = [SimDirectoryEntry]
 }
-if (Get-SimMachineSetting 'activeDirectoryModule') {
-    Export-ModuleMember -Function @('Get-ADUser')
-} else {
-    # No ActiveDirectory module: LDAP through [adsisearcher] stands in.
-    $script:Shadowed['adsisearcher'] = [SimDirectorySearcher]
-}
+if (Get-SimMachineSetting 'activeDirectoryModule') { Export-ModuleMember -Function @('Get-ADUser', 'Get-ADDomainController') }
 $script:OriginalAccelerators = @{}
 foreach ($name in $script:Shadowed.Keys) {
     $script:OriginalAccelerators[$name] = $script:TypeAccelerators::Get[$name]

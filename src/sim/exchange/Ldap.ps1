@@ -2,21 +2,42 @@
 # type accelerator at SimDirectorySearcher, so templates run the same LDAP code they would run on an Exchange
 # server without RSAT: Filter, PropertiesToLoad, FindOne()/FindAll(), and results whose Properties are
 # collections keyed by lower-case attribute name, as System.DirectoryServices.SearchResult has them.
+# [adsi] (System.DirectoryServices.DirectoryEntry) as a search root: LDAP://<server>/<DN>, GC://<server>/<DN>,
+# LDAP://<DN> (the computer's domain) and LDAP://RootDSE, whose naming contexts say where the forest starts.
+class SimDirectoryEntry {
+    [string] $Path
+    [System.Collections.Hashtable] $Properties = [System.Collections.Hashtable]::new([System.StringComparer]::OrdinalIgnoreCase)
+    SimDirectoryEntry() { $this.Path = '' }
+    SimDirectoryEntry([string] $path) {
+        $this.Path = $path
+        if ($path -match '^LDAP://RootDSE$') {
+            $state = Read-SimState
+            $this.Properties['defaultNamingContext'] = [object[]]@([string]$state.organization.distinguishedName)
+            $this.Properties['rootDomainNamingContext'] = [object[]]@([string]$state.organization.distinguishedName)
+        }
+    }
+}
+
 class SimDirectorySearcher {
     [string] $Filter = '(objectClass=*)'
     [System.Collections.Specialized.StringCollection] $PropertiesToLoad = [System.Collections.Specialized.StringCollection]::new()
     [object] $SearchRoot = $null
+    [string] $SearchScope = 'Subtree'
     [int] $PageSize = 0
     [int] $SizeLimit = 0
     SimDirectorySearcher() {}
     SimDirectorySearcher([string] $filter) { $this.Filter = $filter }
+    hidden [string] RootPath() {
+        if ($null -eq $this.SearchRoot) { return '' }
+        return [string]$this.SearchRoot.Path
+    }
     [object] FindOne() {
-        $found = Find-SimLdapEntry 'FindOne' $this.Filter $this.PropertiesToLoad 1
+        $found = Find-SimLdapEntry 'FindOne' $this.Filter $this.PropertiesToLoad 1 $this.RootPath() $this.SearchScope
         if ($found.Count -eq 0) { return $null }
         return $found[0]
     }
     [object[]] FindAll() {
-        return Find-SimLdapEntry 'FindAll' $this.Filter $this.PropertiesToLoad $this.SizeLimit
+        return Find-SimLdapEntry 'FindAll' $this.Filter $this.PropertiesToLoad $this.SizeLimit $this.RootPath() $this.SearchScope
     }
     [void] Dispose() {}
 }
@@ -26,14 +47,53 @@ $script:LdapFilterInvalid = 'The {0} search filter is invalid.'
 # Constructed attributes are returned only when asked for by name, never with "all attributes".
 $script:LdapConstructed = @('msds-userpasswordexpirytimecomputed', 'msds-user-account-control-computed')
 
-function Find-SimLdapEntry([string] $Method, [string] $Filter, [System.Collections.Specialized.StringCollection] $PropertiesToLoad, [int] $Limit) {
+# The attributes a Global Catalog holds (partial attribute set): no pwdLastSet, lockoutTime or constructed ones.
+$script:LdapGlobalCatalog = @('objectclass', 'objectcategory', 'cn', 'name', 'samaccountname', 'userprincipalname', 'distinguishedname', 'mail', 'proxyaddresses', 'useraccountcontrol', 'adspath')
+
+function Resolve-SimLdapRoot($State, [string] $Root, [string] $Scope) {
+    # Where a search looks: @{ GlobalCatalog; Domain; BaseDn; Base }. No root: the computer's own domain.
+    $computerDomain = ([string]$State.organization.domain).ToLowerInvariant()
+    if (-not $Root) { return @{ GlobalCatalog = $false; Domain = $computerDomain; BaseDn = $null; Base = $false } }
+    if ($Root -notmatch '^(LDAP|GC)://(?:([^/=,]+)/)?(.*)$') { throw [System.Runtime.InteropServices.COMException]::new('An invalid dn syntax has been specified.', -2147016654) }
+    $provider, $server, $dn = $Matches[1], $Matches[2], $Matches[3].Replace('\/', '/')
+    $domains = Get-SimForestDomains $State
+    if ($server) {
+        $serverDomain = $server.Split(':')[0].ToLowerInvariant()
+        if (Test-SimText $server $State.organization.domainController) { $serverDomain = $computerDomain }
+        # ERROR_DS_SERVER_DOWN: no such domain or server.
+        if (-not $domains.Contains($serverDomain)) { throw [System.Runtime.InteropServices.COMException]::new('The server is not operational.', -2147016646) }
+    }
+    $domain = $computerDomain
+    if ($dn) { $domain = Get-SimDomainOfDn $dn }
+    if ($provider -eq 'LDAP' -and $server -and $dn -and (Get-SimDomainOfDn $dn) -ne $serverDomain) {
+        # A domain controller holds only its own domain's objects (outside the GC): a referral imp does not chase.
+        throw [System.Runtime.InteropServices.COMException]::new('A referral was returned from the server.', -2147016661)
+    }
+    if ($provider -eq 'LDAP' -and -not $server -and $dn -and $domain -ne $computerDomain) {
+        throw [System.Runtime.InteropServices.COMException]::new('A referral was returned from the server.', -2147016661)
+    }
+    return @{ GlobalCatalog = ($provider -eq 'GC'); Domain = $domain; BaseDn = $dn; Base = ($Scope -eq 'Base') }
+}
+
+function Find-SimLdapEntry([string] $Method, [string] $Filter, [System.Collections.Specialized.StringCollection] $PropertiesToLoad, [int] $Limit, [string] $Root, [string] $Scope) {
     $properties = [string[]]@($PropertiesToLoad)
-    Write-SimCallLog ('DirectorySearcher.' + $Method) ([ordered]@{ Filter = $Filter; PropertiesToLoad = $properties })
+    Write-SimCallLog ('DirectorySearcher.' + $Method) ([ordered]@{ Filter = $Filter; PropertiesToLoad = $properties; SearchRoot = $Root; SearchScope = $Scope })
     $state = Read-SimState
+    $where = Resolve-SimLdapRoot $state $Root $Scope
     $tree = ConvertFrom-SimLdapFilter $Filter
     $results = [System.Collections.Generic.List[object]]::new()
     foreach ($user in $state.users) {
+        $dn = [string]$user.distinguishedName
+        if (-not $where.GlobalCatalog -and (Get-SimDomainOfDn $dn) -ne $where.Domain) { continue }
+        if ($where.BaseDn) {
+            if ($where.Base -and -not (Test-SimText $dn $where.BaseDn)) { continue }
+            if (-not $where.Base -and -not ($dn.EndsWith(',' + $where.BaseDn, [System.StringComparison]::OrdinalIgnoreCase) -or (Test-SimText $dn $where.BaseDn))) { continue }
+        }
         $attributes = Get-SimLdapAttribute $state $user
+        if ($where.GlobalCatalog) {
+            foreach ($key in @($attributes.Keys)) { if ($script:LdapGlobalCatalog -notcontains $key) { $attributes.Remove($key) } }
+            $attributes['adspath'] = [object[]]@('GC://' + (Get-SimDomainOfDn $dn) + '/' + $dn)
+        }
         if (-not (Test-SimLdapFilter $tree $attributes)) { continue }
         $results.Add((New-SimSearchResult $attributes $properties))
         if ($Limit -gt 0 -and $results.Count -ge $Limit) { break }
@@ -70,7 +130,9 @@ function Get-SimLdapAttribute($State, $User) {
     $attributes['lockouttime'] = [object[]]@($lockoutTime)
     $attributes['pwdlastset'] = [object[]]@([int64](Get-SimADExtraProperty $State $User $facts 'pwdLastSet'))
     $attributes['msds-userpasswordexpirytimecomputed'] = [object[]]@([int64]$expiry)
-    $attributes['adspath'] = [object[]]@('LDAP://' + $State.organization.domainController + '/' + $User.distinguishedName)
+    $server = $State.organization.domainController
+    if ((Get-SimDomainOfDn $User.distinguishedName) -ne ([string]$State.organization.domain).ToLowerInvariant()) { $server = Get-SimDomainOfDn $User.distinguishedName }
+    $attributes['adspath'] = [object[]]@('LDAP://' + $server + '/' + $User.distinguishedName)
     return $attributes
 }
 
