@@ -37,7 +37,7 @@ export type TaskResult = z.infer<typeof taskResultSchema>;
 
 export const DESCRIPTION_NOTE = 'Last result = imp exit code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.';
 
-/** The action as Register-ScheduledTask gets it: node.exe, then imp's script and options as one string. */
+/** The task's exec action: node.exe, then imp's script and options as one Windows command line. */
 export function taskAction(job: ExpiryJob): { execute: string; argument: string; workingDirectory: string } {
   return { execute: job.node, argument: windowsCommandLine([job.script, ...job.args]), workingDirectory: job.workingDirectory };
 }
