@@ -11,6 +11,7 @@ import {
   storeCredential,
 } from '../credentials/keychain';
 import { checkLogin, readCaFile, type LoginTarget } from '../credentials/login';
+import { assertOnPremisesUrl } from '../ews/connection';
 import { readNewPassword } from '../credentials/password';
 import { INSECURE_WARNING } from '../verify/ews-failures';
 import { act, CommandContext } from './context';
@@ -56,6 +57,8 @@ function loginTarget(context: CommandContext, options: LoginOptions, account: st
   if (!url) {
     throw new UsageError('Testing the login needs the EWS URL, and none was given.', 'Pass --ews-url https://<server>/EWS/Exchange.asmx, or set "ewsUrl" in imp.config.json.');
   }
+  // Before the password is asked for or read: plain HTTP and Exchange Online are refused with their fix.
+  assertOnPremisesUrl(url);
   const insecure = Boolean(options.insecure);
   if (insecure) {
     context.output.warn(INSECURE_WARNING);

@@ -68,11 +68,7 @@ async function ewsSettings(context: CommandContext, options: ExpiryOptions, acco
     throw new UsageError(`${why} needs the EWS URL.`, 'Pass --ews-url https://<exchange server>/EWS/Exchange.asmx, or set ewsUrl in imp.config.json.');
   }
   const { assertOnPremisesUrl } = await import('../ews');
-  try {
-    assertOnPremisesUrl(url);
-  } catch (error) {
-    throw new UsageError(errorMessage(error), 'Pass the on-premises EWS URL with --ews-url, e.g. https://mail.contoso.com/EWS/Exchange.asmx.');
-  }
+  assertOnPremisesUrl(url); // refuses plain HTTP and Exchange Online, with the fix
   const { readCaFile } = await import('../credentials/login');
   const caFile = context.setting('ca', options.ca);
   const ca = readCaFile(caFile === undefined ? undefined : resolve(caFile));

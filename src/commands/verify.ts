@@ -146,11 +146,12 @@ async function runVerify(context: CommandContext, options: VerifyOptions): Promi
   const assignment = newestAssignment(exchange);
 
   // 2. EWS, as the booking system uses it.
-  const url = settings.ewsUrl ?? exchange?.vdirs.find((v) => v.internalUrl)?.internalUrl ?? undefined;
+  const vdir = settings.ewsUrl ? undefined : exchange?.vdirs.find((v) => v.internalUrl);
+  const url = settings.ewsUrl ?? vdir?.internalUrl ?? undefined;
   if (!url) throw new UsageError('No EWS URL: none was given and no EWS virtual directory has an InternalUrl.', 'Pass --ews-url https://<server>/EWS/Exchange.asmx.');
   const { assertOnPremisesUrl } = await import('../ews');
   try {
-    assertOnPremisesUrl(url);
+    assertOnPremisesUrl(url, vdir ? { virtualDirectory: vdir.identity, property: 'InternalUrl' } : { flag: '--ews-url' });
   } catch (error) {
     throw new ImpError('EWS_URL_REFUSED', errorMessage(error), { exitCode: ExitCode.UNKNOWN, suggestion: (error as { suggestion?: string }).suggestion ?? 'Pass the on-premises EWS URL, e.g. https://mail.contoso.com/EWS/Exchange.asmx.' });
   }

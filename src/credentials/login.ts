@@ -1,5 +1,6 @@
 // The EWS login behind `imp credentials set --test` and `imp credentials test`: the same probe as the
 // ews.login check of `imp verify` (Basic authentication, then the account's own Inbox), read the same way.
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ExitCode, ImpError, UsageError, errorMessage } from '../errors';
 import type { EwsConnection, EwsFailure, EwsFailureKind } from '../ews';
@@ -49,6 +50,17 @@ export function readCaFile(path: string | undefined): string | undefined {
     throw new UsageError(`Cannot read the CA certificate ${path}: ${errorMessage(error)}.`, 'Pass the PEM file of the CA that issued the Exchange certificate.');
   }
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`${path} is not a PEM certificate.`, 'Export the CA certificate as Base-64 (PEM), not DER.');
+  // A damaged file must be blamed on itself here, not later on the server's certificate as a TLS failure.
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?(-----END CERTIFICATE-----|$)/g) ?? [];
+  blocks.forEach((block, index) => {
+    const which = blocks.length > 1 ? `certificate ${index + 1} of ${blocks.length} in ` : '';
+    try {
+      if (!block.endsWith('-----END CERTIFICATE-----')) throw new Error('it has no -----END CERTIFICATE----- line');
+      new X509Certificate(block);
+    } catch (error) {
+      throw new UsageError(`The CA file ${path} is corrupt: ${which}it cannot be read (${errorMessage(error)}).`, 'Export the CA certificate again as Base-64 (PEM) and pass that file with --ca.');
+    }
+  });
   return pem;
 }
 
@@ -58,11 +70,7 @@ export function readCaFile(path: string | undefined): string | undefined {
  */
 export async function checkLogin(target: LoginTarget, password: string, prefix = ''): Promise<LoginOutcome> {
   const { assertOnPremisesUrl, closeAllEwsConnections, probeLogin } = await import('../ews');
-  try {
-    assertOnPremisesUrl(target.url);
-  } catch (error) {
-    throw new UsageError(errorMessage(error), 'Pass the on-premises EWS URL with --ews-url, e.g. https://mail.contoso.com/EWS/Exchange.asmx.');
-  }
+  assertOnPremisesUrl(target.url); // refuses plain HTTP and Exchange Online, with the fix
   const connection: EwsConnection = { url: target.url, username: target.username, password, ca: target.ca, insecure: target.insecure };
   // A DOMAIN\sam account names no mailbox: open the logon's own Inbox then.
   const mailbox = target.account.includes('@') ? target.account : undefined;

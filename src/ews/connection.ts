@@ -2,10 +2,11 @@
 // agent per connection, and a cheap ExchangeService per probe (about 13 µs each; ImpersonatedUserId lives on
 // the service, so concurrent probes cannot share one).
 import { createHash } from 'node:crypto';
-import * as http from 'node:http';
 import * as https from 'node:https';
 import type { ExchangeService } from 'ews-javascript-api';
 import { trustContext } from '../trust';
+import { ExitCode, ImpError } from '../errors';
+import { quote } from '../exchange/names';
 import { RecordingXhrApi } from './transport';
 
 export interface EwsConnection {
@@ -45,45 +46,74 @@ export function loadedEws(): EwsModule | undefined {
   return loadedModule;
 }
 
-export class ExchangeOnlineNotSupportedError extends Error {
-  readonly code = 'EXCHANGE_ONLINE_NOT_SUPPORTED';
+export class ExchangeOnlineNotSupportedError extends ImpError {
   constructor(readonly host: string) {
     super(
+      'EXCHANGE_ONLINE_NOT_SUPPORTED',
       `${host} is Exchange Online. imp only works with on-premises Exchange (2016, 2019, Subscription Edition): ` +
         `Microsoft removed the ApplicationImpersonation role from Exchange Online in February 2025, and EWS in ` +
         `Exchange Online is being switched off (off by default from 1 October 2026, permanently from 1 April 2027). ` +
         `For Exchange Online, register an Entra ID application with the full_access_as_app permission, or use RBAC ` +
         `for Applications (New-ServicePrincipal, New-ManagementRoleAssignment -App) to limit it to the booking mailboxes.`,
+      { exitCode: ExitCode.UNKNOWN, suggestion: 'Pass the EWS URL of your on-premises Exchange, e.g. https://mail.contoso.com/EWS/Exchange.asmx.' },
     );
     this.name = 'ExchangeOnlineNotSupportedError';
   }
 }
 
-export class EwsUrlError extends Error {
-  readonly code = 'EWS_URL_INVALID';
-  constructor(readonly url: string, detail: string) {
-    super(`Invalid EWS URL "${url}": ${detail}`);
+export class EwsUrlError extends ImpError {
+  constructor(readonly url: string, detail: string, suggestion = 'Pass the on-premises EWS URL, e.g. https://mail.contoso.com/EWS/Exchange.asmx.') {
+    super('EWS_URL_INVALID', `Invalid EWS URL "${url}": ${detail}`, { exitCode: ExitCode.UNKNOWN, suggestion });
     this.name = 'EwsUrlError';
   }
 }
 
-const EXCHANGE_ONLINE_HOSTS = ['outlook.office365.com', 'outlook.office.com'];
-const EXCHANGE_ONLINE_SUFFIXES = ['.outlook.com', '.office365.com'];
+/** Where an EWS URL came from: a flag or the configuration, or an EWS virtual directory in Exchange. */
+export type EwsUrlOrigin = { flag: string } | { virtualDirectory: string; property: 'InternalUrl' | 'ExternalUrl' };
+
+/** Basic authentication over plain HTTP would send the service account password readable to anyone on the path. */
+export class CleartextEwsUrlError extends ImpError {
+  constructor(readonly url: string, origin: EwsUrlOrigin) {
+    const https = url.replace(/^http:/i, 'https:').replace(/:80(?=[/?#]|$)/, '');
+    const from = 'flag' in origin ? origin.flag : `the ${origin.property} of ${origin.virtualDirectory}`;
+    super(
+      'EWS_URL_CLEARTEXT',
+      `The EWS URL ${url} (${from}) is plain HTTP: Basic authentication would send the service account password unencrypted. No request was sent.`,
+      {
+        exitCode: ExitCode.UNKNOWN,
+        suggestion:
+          'flag' in origin
+            ? `Use HTTPS: ${origin.flag} ${https}`
+            : `Publish EWS over HTTPS: Set-WebServicesVirtualDirectory -Identity ${quote(origin.virtualDirectory)} -${origin.property} ${https}; or pass --ews-url ${https}`,
+        details: { url },
+      },
+    );
+    this.name = 'CleartextEwsUrlError';
+  }
+}
+
+/** Exchange Online's EWS hosts, in every cloud Microsoft documents (worldwide, GCC High, DoD, Germany, 21Vianet). */
+const EXCHANGE_ONLINE_HOSTS = ['outlook.com', 'outlook.office365.com', 'outlook.office.com', 'outlook.office365.us', 'webmail.apps.mil', 'outlook.office.de', 'partner.outlook.cn'];
+const EXCHANGE_ONLINE_SUFFIXES = ['.outlook.com', '.office365.com', '.office365.us', '.outlook.cn'];
 
 export function isExchangeOnlineHost(host: string): boolean {
   const h = host.toLowerCase().replace(/\.$/, '');
-  return EXCHANGE_ONLINE_HOSTS.includes(h) || h === 'outlook.com' || EXCHANGE_ONLINE_SUFFIXES.some((s) => h.endsWith(s));
+  return EXCHANGE_ONLINE_HOSTS.includes(h) || EXCHANGE_ONLINE_SUFFIXES.some((s) => h.endsWith(s));
 }
 
-/** Parses the EWS URL and refuses Exchange Online before any request is made. */
-export function assertOnPremisesUrl(url: string): URL {
+/**
+ * Parses the EWS URL and refuses, before any request is made, what imp must never send a password to:
+ * Exchange Online, and plain HTTP. `origin` names where the URL came from, for the fix.
+ */
+export function assertOnPremisesUrl(url: string, origin: EwsUrlOrigin = { flag: '--ews-url' }): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     throw new EwsUrlError(url, 'not an absolute URL');
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new EwsUrlError(url, 'use https://');
+  if (parsed.protocol === 'http:') throw new CleartextEwsUrlError(url, origin);
+  if (parsed.protocol !== 'https:') throw new EwsUrlError(url, 'use https://');
   if (isExchangeOnlineHost(parsed.hostname)) throw new ExchangeOnlineNotSupportedError(parsed.hostname);
   return parsed;
 }
@@ -96,23 +126,21 @@ export interface EwsServiceHandle {
 
 /** Per-connection resources shared by all probes: the keep-alive agent. */
 export class EwsSession {
-  readonly agent: https.Agent | http.Agent;
+  readonly agent: https.Agent;
   readonly url: URL;
 
   constructor(readonly connection: EwsConnection) {
     this.url = assertOnPremisesUrl(connection.url);
     const maxSockets = connection.maxSockets ?? 32;
-    this.agent =
-      this.url.protocol === 'http:'
-        ? new http.Agent({ keepAlive: true, maxSockets })
-        : new https.Agent({
-            keepAlive: true,
-            maxSockets,
-            // The system store, Node's roots and --ca (src/trust.ts), as one SecureContext: an Agent given `ca`
-            // re-joins every PEM into its pool key on each request and re-parses them for each socket.
-            secureContext: trustContext(connection.ca),
-            ...(connection.insecure ? { rejectUnauthorized: false } : {}),
-          });
+    // HTTPS only: assertOnPremisesUrl refused http:// above, so a password never travels in clear text.
+    this.agent = new https.Agent({
+      keepAlive: true,
+      maxSockets,
+      // The system store, Node's roots and --ca (src/trust.ts), as one SecureContext: an Agent given `ca`
+      // re-joins every PEM into its pool key on each request and re-parses them for each socket.
+      secureContext: trustContext(connection.ca),
+      ...(connection.insecure ? { rejectUnauthorized: false } : {}),
+    });
   }
 
   /** A fresh ExchangeService whose XHR layer records what the server answered. */
@@ -125,7 +153,7 @@ export class EwsSession {
     // and the CA. ExchangeService.Timeout is never applied by the library; axios' timeout is.
     const inner = new ews.XhrApi({
       timeout: this.connection.timeoutMs ?? 30_000,
-      ...(this.url.protocol === 'http:' ? { httpAgent: this.agent } : { httpsAgent: this.agent }),
+      httpsAgent: this.agent,
     });
     const transport = new RecordingXhrApi(inner);
     service.XHRApi = transport;
