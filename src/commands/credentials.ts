@@ -7,6 +7,7 @@ import {
   KEYCHAIN_SERVICE,
   keychainName,
   listAccounts,
+  readCredential,
   requireCredential,
   storeCredential,
 } from '../credentials/keychain';
@@ -130,13 +131,19 @@ function testCommand(): Command {
     .action(act(async (options: LoginOptions, command: Command) => {
       const context = CommandContext.of(command);
       const output = context.output;
-      const account = accountOf(context, options);
-      const target = loginTarget(context, options, account);
-      const credential = await requireCredential(account, false);
+      const given = accountOf(context, options);
+      let target = loginTarget(context, options, given);
+      const { credential, primary } = await storedOrThroughAlias(given, target);
+      const account = primary ?? given;
+      if (primary) {
+        output.line(`${given} is an alias; the primary SMTP address of its mailbox is ${primary}, and the password is stored under it.`);
+        target = { ...target, account: primary, username: context.setting('username', options.username) ?? primary };
+      }
       const login = await checkLogin(target, credential.password);
       output.document({
         status: 'ok',
         account: credential.account,
+        ...(primary ? { alias: given } : {}),
         storedAt: credential.storedAt,
         login: { ewsUrl: target.url, username: target.username, ms: login.ms },
         ...(login.warning ? { warning: login.warning } : {}),
@@ -146,6 +153,22 @@ function testCommand(): Command {
       if (credential.storedAt) output.line(`It was stored ${credential.storedAt}.`);
       return ExitCode.OK;
     }));
+}
+
+/**
+ * The credential stored under the address, or, when the address is an alias, under its primary address
+ * (which the stored accounts ask EWS about): "No credential is stored for <alias>" would send the admin
+ * to store a second copy of the same password.
+ */
+async function storedOrThroughAlias(account: string, target: LoginTarget): Promise<{ credential: { account: string; password: string; storedAt: string | null }; primary?: string }> {
+  const stored = await readCredential(account);
+  if (stored) return { credential: stored };
+  if (account.includes('@')) {
+    const { credentialOfAlias } = await import('../credentials/alias');
+    const viaAlias = await credentialOfAlias(account, (owner, password) => ({ url: target.url, username: owner, password, ca: target.ca, insecure: target.insecure }));
+    if (viaAlias) return { credential: { account: credentialKey(viaAlias.primary), password: viaAlias.password, storedAt: viaAlias.storedAt }, primary: viaAlias.primary };
+  }
+  return { credential: await requireCredential(account, false) };
 }
 
 function listCommand(): Command {
