@@ -7,6 +7,19 @@ function ConvertTo-ImpIsoTime($Value) {
     ([datetime]$Value).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ss.fffZ', [Globalization.CultureInfo]::InvariantCulture)
 }
 
+function ConvertTo-ImpUtcIsoTime($Value) {
+    # For values that are UTC by definition (WhenCreatedUTC). After deserialization the DateTime may
+    # arrive with Kind Unspecified or Local, or as text; ToUniversalTime() would then shift it by the
+    # server's UTC offset. The clock reading is kept and only declared UTC.
+    if ($null -eq $Value -or [string]$Value -eq '') { return $null }
+    if ($Value -is [datetime]) { $time = [datetime]::SpecifyKind($Value, [DateTimeKind]::Utc) }
+    else {
+        $styles = [Globalization.DateTimeStyles]::AssumeUniversal -bor [Globalization.DateTimeStyles]::AdjustToUniversal
+        $time = [datetime]::Parse([string]$Value, [Globalization.CultureInfo]::InvariantCulture, $styles)
+    }
+    $time.ToString('yyyy-MM-ddTHH:mm:ss.fffZ', [Globalization.CultureInfo]::InvariantCulture)
+}
+
 function ConvertTo-ImpOpathValue([string]$Value) {
     # A value inside an OPATH filter is single-quoted; a quote inside it is doubled. PowerShell's
     # parser also takes the typographic single quotes as quotes, so those are doubled too.
@@ -15,6 +28,42 @@ function ConvertTo-ImpOpathValue([string]$Value) {
         $quoted = $quoted.Replace($quote, $quote + $quote)
     }
     "'" + $quoted + "'"
+}
+
+# The built-in management role that puts each cmdlet imp uses into a Management Shell session
+# (Exchange 2016/2019/SE). Organization Management holds all of them; "Get-ManagementRoleEntry
+# *\<cmdlet>" lists the roles of your own organisation. The README's roles table repeats this list.
+$ImpCmdletRoles = [ordered]@{
+    'Get-Mailbox'                     = 'Mail Recipients (read: View-Only Recipients)'
+    'Get-Recipient'                   = 'Mail Recipients (read: View-Only Recipients)'
+    'Get-Group'                       = 'Mail Recipients (read: View-Only Recipients)'
+    'Get-DynamicDistributionGroup'    = 'Distribution Groups (read: View-Only Recipients)'
+    'Get-ManagementRoleAssignment'    = 'Role Management (read: View-Only Configuration)'
+    'Get-ManagementScope'             = 'Role Management (read: View-Only Configuration)'
+    'New-ManagementRoleAssignment'    = 'Role Management, plus a delegating ApplicationImpersonation assignment (Organization Management holds both)'
+    'Remove-ManagementRoleAssignment' = 'Role Management, plus a delegating ApplicationImpersonation assignment (Organization Management holds both)'
+    'New-ManagementScope'             = 'Role Management'
+    'Set-ManagementScope'             = 'Role Management'
+    'Remove-ManagementScope'          = 'Role Management'
+    'Get-WebServicesVirtualDirectory' = 'Exchange Virtual Directories (read: View-Only Configuration)'
+}
+
+function Get-ImpMissingCommands([string[]]$Name) {
+    # A Management Shell session holds only the cmdlets the admin's roles grant.
+    @($Name | Where-Object { -not (Get-Command -Name $_ -ErrorAction SilentlyContinue) })
+}
+
+function Get-ImpMissingCommandText([string[]]$Missing) {
+    $parts = @($Missing | ForEach-Object { $_ + ' (role: ' + $ImpCmdletRoles[$_] + ')' })
+    'This Management Shell session has no ' + ($parts -join ', ') + '. The session holds only the cmdlets your management roles grant.'
+}
+
+function Assert-ImpCommands([string[]]$Name) {
+    $missing = @(Get-ImpMissingCommands $Name)
+    if ($missing.Count -eq 0) { return }
+    $exception = New-Object System.Management.Automation.CommandNotFoundException (Get-ImpMissingCommandText $missing)
+    $record = New-Object System.Management.Automation.ErrorRecord ($exception, 'ImpCmdletMissing', [System.Management.Automation.ErrorCategory]::PermissionDenied, ($missing -join ','))
+    throw $record
 }
 
 function Get-ImpMailbox([string]$Address) {
@@ -36,6 +85,10 @@ function Get-ImpMailbox([string]$Address) {
 function ConvertTo-ImpAssignment($Assignment) {
     $chain = $null
     if ($Assignment.AssignmentChain) { $chain = [string]$Assignment.AssignmentChain }
+    elseif ([string]$Assignment.AssignmentMethod -ne 'Direct' -and [string]$Assignment.RoleAssigneeType -ne 'User') {
+        # Through -RoleAssignee, a row that reaches the account through a group names that group.
+        $chain = [string]$Assignment.RoleAssigneeName
+    }
     [pscustomobject]@{
         name                      = [string]$Assignment.Name
         role                      = [string]$Assignment.Role
@@ -47,21 +100,84 @@ function ConvertTo-ImpAssignment($Assignment) {
         enabled                   = [bool]$Assignment.Enabled
         customRecipientWriteScope = $(if ($Assignment.CustomRecipientWriteScope) { [string]$Assignment.CustomRecipientWriteScope } else { $null })
         recipientWriteScope       = [string]$Assignment.RecipientWriteScope
-        whenCreatedUTC            = (ConvertTo-ImpIsoTime $Assignment.WhenCreatedUTC)
+        whenCreatedUTC            = (ConvertTo-ImpUtcIsoTime $Assignment.WhenCreatedUTC)
     }
 }
 
 function Get-ImpImpersonationAssignments($Mailbox) {
-    # -GetEffectiveUsers expands group-based assignments into one row per member, so an assignment
-    # reaching the account through a security or role group is found as well as a direct one.
+    # By the account's distinguished name, never its display name (names are unique only within an OU).
+    # -RoleAssignee returns direct assignments and those through (nested) security and role groups.
     # Delegating assignments only allow handing the role on, not using it.
-    $rows = Get-ManagementRoleAssignment -Role ApplicationImpersonation -GetEffectiveUsers -Delegating $false -ErrorAction Stop
-    @($rows | Where-Object {
-            $_.EffectiveUserName -ne 'All Group Members' -and [string]$_.EffectiveUserName -eq $Mailbox.name
-        } | ForEach-Object { ConvertTo-ImpAssignment $_ })
+    $rows = Get-ManagementRoleAssignment -RoleAssignee $Mailbox.distinguishedName -Role ApplicationImpersonation -Delegating $false -ErrorAction Stop
+    @($rows | ForEach-Object { ConvertTo-ImpAssignment $_ })
 }
 
 function Get-ImpDirectAssignments($Mailbox) {
-    $rows = Get-ManagementRoleAssignment -RoleAssignee $Mailbox.distinguishedName -Role ApplicationImpersonation -Delegating $false -ErrorAction Stop
-    @($rows | Where-Object { [string]$_.RoleAssigneeType -eq 'User' } | ForEach-Object { ConvertTo-ImpAssignment $_ })
+    @(Get-ImpImpersonationAssignments $Mailbox | Where-Object { $_.assignmentMethod -eq 'Direct' -and $_.roleAssigneeType -eq 'User' })
+}
+
+function Get-ImpFilterTokens([string]$Filter) {
+    # Words, parentheses and quoted values of an OPATH filter; quotes ' " and the typographic ones,
+    # a doubled quote standing for itself. $null when the text does not tokenize.
+    $tokens = New-Object System.Collections.ArrayList
+    $singles = [string][char]0x27 + [char]0x2018 + [char]0x2019 + [char]0x201A + [char]0x201B
+    $doubles = [string][char]0x22 + [char]0x201C + [char]0x201D + [char]0x201E
+    $i = 0
+    while ($i -lt $Filter.Length) {
+        $c = $Filter[$i]
+        if ([char]::IsWhiteSpace($c)) { $i++; continue }
+        if ($c -eq '(' -or $c -eq ')') { [void]$tokens.Add(@{ kind = [string]$c; text = [string]$c }); $i++; continue }
+        $quotes = $null
+        if ($singles.IndexOf($c) -ge 0) { $quotes = $singles } elseif ($doubles.IndexOf($c) -ge 0) { $quotes = $doubles }
+        if ($quotes) {
+            $text = New-Object System.Text.StringBuilder
+            $i++
+            $closed = $false
+            while ($i -lt $Filter.Length) {
+                if ($quotes.IndexOf($Filter[$i]) -ge 0) {
+                    if ($i + 1 -lt $Filter.Length -and $quotes.IndexOf($Filter[$i + 1]) -ge 0) { [void]$text.Append($Filter[$i]); $i += 2; continue }
+                    $closed = $true; $i++; break
+                }
+                [void]$text.Append($Filter[$i]); $i++
+            }
+            if (-not $closed) { return $null }
+            [void]$tokens.Add(@{ kind = 'value'; text = $text.ToString() })
+            continue
+        }
+        $start = $i
+        while ($i -lt $Filter.Length -and -not [char]::IsWhiteSpace($Filter[$i]) -and $Filter[$i] -ne '(' -and $Filter[$i] -ne ')') { $i++ }
+        [void]$tokens.Add(@{ kind = 'word'; text = $Filter.Substring($start, $i - $start) })
+    }
+    , $tokens.ToArray()
+}
+
+function Get-ImpFilterTerms([string]$Filter) {
+    # The meaning of a filter that is a plain disjunction of "Property -eq Value" terms (the only kind
+    # imp writes) as a sorted list of "property=value"; $null for anything else. Exchange stores a scope
+    # filter after parsing it, so parentheses, quoting and case may differ from what imp wrote.
+    $tokens = Get-ImpFilterTokens $Filter
+    if ($null -eq $tokens) { return $null }
+    $terms = New-Object System.Collections.Generic.SortedSet[string] ([StringComparer]::OrdinalIgnoreCase)
+    $words = @($tokens | Where-Object { $_.kind -ne '(' -and $_.kind -ne ')' })
+    $i = 0
+    while ($i -lt $words.Count) {
+        if ($i + 2 -ge $words.Count -or $words[$i].kind -ne 'word' -or $words[$i + 1].text -ne '-eq') { return $null }
+        if ($words[$i + 2].kind -eq 'word' -and $words[$i + 2].text.StartsWith('-')) { return $null }
+        [void]$terms.Add($words[$i].text + '=' + $words[$i + 2].text)
+        $i += 3
+        if ($i -lt $words.Count) {
+            if ($words[$i].text -ne '-or') { return $null }
+            $i++
+            if ($i -ge $words.Count) { return $null }
+        }
+    }
+    , @($terms)
+}
+
+function Test-ImpSameFilter([string]$Left, [string]$Right) {
+    if ($Left -eq $Right) { return $true }
+    $a = Get-ImpFilterTerms $Left
+    $b = Get-ImpFilterTerms $Right
+    if ($null -eq $a -or $null -eq $b -or $a.Count -eq 0) { return $false }
+    (($a -join "`n") -eq ($b -join "`n"))
 }

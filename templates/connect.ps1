@@ -12,7 +12,9 @@ if ($ImpMode -eq 'module') {
 elseif ($ImpMode -eq 'remote') {
     $ImpSessionArguments = @{
         ConfigurationName = 'Microsoft.Exchange'
-        ConnectionUri     = 'http://' + [string]$Parameters.server + '/PowerShell/'
+        # serializationLevel=Full as Exchange's own loader asks for; the templates read every property
+        # as [string]/[bool], so they work with either level.
+        ConnectionUri     = 'http://' + [string]$Parameters.server + '/PowerShell/?serializationLevel=Full'
         Authentication    = 'Kerberos'
     }
     if ($Parameters.credentialUser) {
@@ -25,7 +27,7 @@ elseif ($ImpMode -eq 'remote') {
         }
         $ImpBytes = New-Object System.Collections.Generic.List[byte]
         foreach ($ImpBlock in ([string]$Parameters.credentialSecret).Split([char]',')) {
-            $ImpBytes.AddRange([byte[]]$ImpSecretKey.Decrypt([Convert]::FromBase64String($ImpBlock), $true))
+            $ImpBytes.AddRange([byte[]]$ImpSecretKey.Decrypt([Convert]::FromBase64String($ImpBlock), [System.Security.Cryptography.RSAEncryptionPadding]::OaepSHA1))
         }
         $ImpSecretKey.Dispose()
         $ImpPlain = $ImpBytes.ToArray()
@@ -39,7 +41,12 @@ elseif ($ImpMode -eq 'remote') {
         $ImpSessionArguments.Credential = New-Object System.Management.Automation.PSCredential ([string]$Parameters.credentialUser, $ImpSecret)
         Remove-Variable ImpSecret, ImpSecretKey, ImpBytes, ImpPlain, ImpChars, ImpChar, ImpBlock -ErrorAction SilentlyContinue
     }
+    # Exchange limits PowerShell sessions per user: the session is removed whenever this process ends
+    # (imp ends it with "exit" on success, error and Ctrl-C), and one whose client died without that
+    # (killed) is closed by the server after the idle timeout instead of its default hours.
+    $ImpSessionArguments.SessionOption = New-PSSessionOption -IdleTimeout 60000
     $ImpExchangeSession = New-PSSession @ImpSessionArguments
+    $null = Register-EngineEvent -SourceIdentifier PowerShell.Exiting -Action { Remove-PSSession -Session $ImpExchangeSession -ErrorAction SilentlyContinue }
     Import-Module (Import-PSSession $ImpExchangeSession -DisableNameChecking -AllowClobber) -Global -DisableNameChecking -WarningAction SilentlyContinue
     Remove-Variable ImpSessionArguments
 }
@@ -47,8 +54,31 @@ elseif ($ImpMode -eq 'local') {
     if (-not $env:ExchangeInstallPath) {
         throw 'This computer has no Exchange management tools ($env:ExchangeInstallPath is not set). Run imp on the Exchange server, or use --exchange remote --exchange-server <fqdn>.'
     }
-    . (Join-Path $env:ExchangeInstallPath 'bin\RemoteExchange.ps1')
-    Connect-ExchangeServer -Auto -ClientApplication:ManagementShell
+    # Microsoft's own loader check (CSS-Exchange Confirm-ExchangeShell) tells an Edge Transport server by this key.
+    if (Test-Path -LiteralPath 'HKLM:\SOFTWARE\Microsoft\ExchangeServer\v15\EdgeTransportRole') {
+        throw 'This is an Edge Transport server: it holds no mailboxes and no role assignments, and its shell is not the Exchange Management Shell imp needs. Run imp on a Mailbox server, or use --exchange remote --exchange-server <Mailbox server fqdn>.'
+    }
+    $ImpLoader = Join-Path (Join-Path $env:ExchangeInstallPath 'bin') 'RemoteExchange.ps1'
+    if (-not (Test-Path -LiteralPath $ImpLoader)) {
+        throw ('Exchange''s Management Shell loader ' + $ImpLoader + ' does not exist. Run imp on an Exchange server or a management tools computer, or use --exchange remote --exchange-server <fqdn>.')
+    }
+    # The loader tries the local server, then others in the site, and expects the failures on the way
+    # not to stop it: it runs under PowerShell's default error handling, not imp's 'Stop'. Whether it
+    # worked is decided afterwards, by the cmdlets being there.
+    $ImpErrorsBefore = $Error.Count
+    $ImpSavedPreference = $ErrorActionPreference
+    $ErrorActionPreference = 'Continue'
+    try {
+        . $ImpLoader
+        Connect-ExchangeServer -Auto -ClientApplication:ManagementShell
+    }
+    catch { }
+    finally { $ErrorActionPreference = $ImpSavedPreference }
+    if (@(Get-Command -Name Get-Mailbox, Get-ManagementRoleAssignment -ErrorAction SilentlyContinue).Count -eq 0) {
+        $ImpLastError = ''
+        if ($Error.Count -gt $ImpErrorsBefore) { $ImpLastError = ' Its last error: ' + [string]$Error[0].Exception.Message }
+        throw ('Exchange''s loader (' + $ImpLoader + ', Connect-ExchangeServer -Auto) left no Exchange cmdlets in the session.' + $ImpLastError)
+    }
 }
 else {
     throw ('Unknown Exchange connection mode: ' + $ImpMode)

@@ -2,6 +2,7 @@
 # management scope imp created for one when no other assignment uses it.
 # Input ($Parameters): account, name (optional: only this assignment), scopeSuffix, dryRun (bool).
 
+Assert-ImpCommands @('Get-Mailbox', 'Get-ManagementRoleAssignment', 'Remove-ManagementRoleAssignment', 'Remove-ManagementScope')
 $mailbox = Get-ImpMailbox ([string]$Parameters.account)
 $result = [ordered]@{
     status    = 'unknown'

@@ -17,7 +17,8 @@ function ConvertFrom-ImpBase64([string]$Text) {
 function Write-ImpEnvelope($Envelope) {
     $json = ConvertTo-Json -InputObject $Envelope -Depth 12 -Compress
     $bytes = (New-Object System.Text.UTF8Encoding $false).GetBytes($json)
-    [Console]::Out.WriteLine('<<imp-result>>' + [Convert]::ToBase64String($bytes))
+    # A line of its own even after Write-Host -NoNewline (Exchange's loader banner, for one).
+    [Console]::Out.WriteLine([Environment]::NewLine + '<<imp-result>>' + [Convert]::ToBase64String($bytes))
 }
 
 function Get-ImpErrorDetail($ErrorRecord) {

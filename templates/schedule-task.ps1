@@ -92,7 +92,7 @@ function Get-ImpSealedSecret {
     if (-not $ImpSecretKey -or -not $Parameters.sealedSecret) { throw "imp did not hand over the task user's password." }
     $bytes = New-Object System.Collections.Generic.List[byte]
     foreach ($block in ([string]$Parameters.sealedSecret).Split([char]',')) {
-        $bytes.AddRange([byte[]]$ImpSecretKey.Decrypt([Convert]::FromBase64String($block), $true))
+        $bytes.AddRange([byte[]]$ImpSecretKey.Decrypt([Convert]::FromBase64String($block), [System.Security.Cryptography.RSAEncryptionPadding]::OaepSHA1))
     }
     $ImpSecretKey.Dispose()
     Remove-Variable -Name ImpSecretKey -Scope Global -ErrorAction SilentlyContinue

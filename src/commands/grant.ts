@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { ExchangeRefusal, ExitCode } from '../errors';
 import type { GrantResult } from '../exchange/schemas';
-import { checkAccount, checkAssignmentName, checkGroupName, defaultAssignmentName, formatCommand, scopeNameFor } from '../exchange/names';
+import { checkAccount, checkAssignmentName, checkGroupName, defaultAssignmentName, formatCommand, quote, scopeNameFor } from '../exchange/names';
 import { act, CommandContext } from './context';
 import type { Output } from '../output';
 
@@ -31,8 +31,8 @@ export function addGrantOptions(command: Command): Command {
   return command
     .option('--account <address>', "the service account's primary SMTP address")
     .option('--name <assignment>', 'role assignment name (default ApplicationImpersonation-<account>)')
-    .option('--scope-rooms', 'limit the role to room mailboxes (a management scope)')
-    .option('--scope-group <group>', 'limit the role to members of this group (repeatable)', (v: string, all: string[] = []) => [...all, v]);
+    .option('--scope-rooms', 'limit the role to room mailboxes (a management scope; an existing imp-made scope is changed in place)')
+    .option('--scope-group <group>', 'limit the role to direct members of this group (repeatable; nested groups are not covered)', (v: string, all: string[] = []) => [...all, v]);
 }
 
 export function grantCommand(): Command {
@@ -63,21 +63,37 @@ function report(output: Output, result: GrantResult): ExitCode {
     );
   }
   output.document(result);
+  for (const warning of result.warnings) output.warn(warning);
+  const scope = result.scope;
   switch (result.status) {
     case 'exists':
+      if (result.concurrent) output.line(`Another imp grant for ${result.account} ran at the same time and made the assignment; this one made nothing.`);
       for (const a of result.existing) {
         const via = a.assignmentChain ? ` through ${a.assignmentChain}` : '';
         output.line(`${result.account} already holds ApplicationImpersonation: assignment "${a.name}"${via}${a.customRecipientWriteScope ? `, scope "${a.customRecipientWriteScope}"` : ''}. Nothing was changed.`);
       }
       break;
     case 'planned':
-      output.line(`Dry run: ${result.account} has no ApplicationImpersonation yet. imp would run:`);
+      if (scope?.updated) {
+        output.line(`Dry run: imp would change management scope "${scope.name}" in place:`);
+        output.line(`  old filter: ${scope.existingFilter}`);
+        output.line(`  new filter: ${scope.filter}`);
+      } else output.line(`Dry run: ${result.account} has no ApplicationImpersonation yet.`);
+      output.line('imp would run:');
       for (const step of result.plan) output.line(`  ${formatCommand(step)}`);
+      break;
+    case 'scope-updated':
+      output.line(`Changed management scope "${scope!.name}" in place; the assignment stays as it was.`);
+      output.line(`  old filter: ${scope!.existingFilter}`);
+      output.line(`  new filter: ${scope!.storedFilter ?? scope!.filter}`);
+      output.line(`To undo: Set-ManagementScope -Identity ${quote(scope!.name)} -RecipientRestrictionFilter ${quote(scope!.existingFilter ?? '')}`);
+      output.line('Exchange needs up to 30 minutes before EWS honours the new scope.');
       break;
     case 'granted': {
       const a = result.assignment!;
-      if (result.scope?.created) output.line(`Created management scope "${result.scope.name}" (${result.scope.filter}).`);
-      else if (result.scope) output.line(`Reused management scope "${result.scope.name}".`);
+      if (scope?.created) output.line(`Created management scope "${scope.name}" (${scope.storedFilter ?? scope.filter}).`);
+      else if (scope?.updated) output.line(`Changed management scope "${scope.name}" from ${scope.existingFilter} to ${scope.storedFilter ?? scope.filter}.`);
+      else if (scope) output.line(`Reused management scope "${scope.name}".`);
       output.line(`Granted ApplicationImpersonation to ${result.account}: assignment "${a.name}" created ${a.whenCreatedUTC ?? ''}.`);
       output.line('Exchange needs up to 30 minutes before EWS honours it; "imp verify --wait 30m" waits it out.');
       break;

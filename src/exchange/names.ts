@@ -1,6 +1,7 @@
 // What imp accepts as an account, an assignment name or a group name, and the names it derives.
 // Values are never turned into script text; these checks only refuse what Exchange itself could
 // never store, with a message that says why.
+import { createHash } from 'node:crypto';
 import { UsageError } from '../errors';
 import type { PlannedCommand } from './schemas';
 
@@ -60,8 +61,16 @@ export function checkGroupName(group: string, flag = '--scope-group'): string {
   return group;
 }
 
+/**
+ * The whole address, so svc@a.com and svc@b.com never share an assignment or scope name. Short enough
+ * (58) that the scope name (+ "-Scope") is never cut; a long address keeps a hash of itself instead.
+ */
 export function defaultAssignmentName(account: string): string {
-  return `ApplicationImpersonation-${account.split('@')[0]}`.slice(0, NAME_LIMIT);
+  const address = account.toLowerCase();
+  const name = `ApplicationImpersonation-${address}`;
+  const limit = NAME_LIMIT - SCOPE_SUFFIX.length;
+  if (name.length <= limit) return name;
+  return `${name.slice(0, limit - 9)}-${createHash('sha256').update(address).digest('hex').slice(0, 8)}`;
 }
 
 /** The scope imp creates for an assignment; revoke recognises imp's scopes by this name. */

@@ -39,16 +39,29 @@ export const plannedCommandSchema = z.object({
 export type PlannedCommand = z.infer<typeof plannedCommandSchema>;
 
 export const grantResultSchema = z.object({
-  status: z.enum(['granted', 'exists', 'alias', 'planned', 'scope-conflict']),
+  status: z.enum(['granted', 'exists', 'alias', 'planned', 'scope-conflict', 'scope-updated']),
   account: z.string(),
   mailbox: mailboxSchema,
   existing: list(assignmentSchema),
   assignment: assignmentSchema.nullable(),
   scope: z
-    .object({ name: z.string(), filter: z.string(), existingFilter: z.string().nullable(), created: z.boolean() })
+    .object({
+      name: z.string(),
+      /** The filter imp asked for. */
+      filter: z.string(),
+      /** The scope's filter before this grant (kept so that a change can be undone). */
+      existingFilter: z.string().nullable(),
+      /** What Exchange stored, read back after writing (it may normalise the text). */
+      storedFilter: z.string().nullable(),
+      created: z.boolean(),
+      updated: z.boolean(),
+    })
     .nullable(),
   plan: list(plannedCommandSchema),
   rolledBack: z.boolean(),
+  /** Another grant for the same account ran at the same time and made the assignment. */
+  concurrent: z.boolean(),
+  warnings: list(z.string()),
 });
 export type GrantResult = z.infer<typeof grantResultSchema>;
 

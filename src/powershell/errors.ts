@@ -24,13 +24,17 @@ export class PowerShellCommandError extends ImpError {
     const where = record.command ? ` [${record.command}]` : '';
     const notFound = isNotFound(record);
     const connecting = template === 'connect';
+    // The session lacks a cmdlet (the admin's roles do not grant it): imp could not ask, so UNKNOWN.
+    const missing = isMissingCmdlet(record);
     super(
-      connecting ? 'EXCHANGE_CONNECT_FAILED' : notFound ? 'EXCHANGE_NOT_FOUND' : 'EXCHANGE_COMMAND_FAILED',
-      `${record.message}${where} (${record.category}: ${record.reason ?? record.exceptionType})`,
+      missing ? 'EXCHANGE_CMDLET_MISSING' : connecting ? 'EXCHANGE_CONNECT_FAILED' : notFound ? 'EXCHANGE_NOT_FOUND' : 'EXCHANGE_COMMAND_FAILED',
+      missing ? record.message : `${record.message}${where} (${record.category}: ${record.reason ?? record.exceptionType})`,
       {
         // Not found is bad input (a name or address Exchange does not have): UNKNOWN, as for a bad flag.
-        exitCode: connecting || notFound ? ExitCode.UNKNOWN : ExitCode.CRITICAL,
-        suggestion: connecting
+        exitCode: connecting || notFound || missing ? ExitCode.UNKNOWN : ExitCode.CRITICAL,
+        suggestion: missing
+          ? 'Have an Exchange administrator assign you the role named (Organization Management holds them all), then open a new session and run imp again. "imp script" shows the PowerShell for someone who holds it.'
+          : connecting
           ? connectFix(record)
           : notFound
             ? 'Check the spelling of the address or name; Exchange could not find it.'
@@ -53,6 +57,10 @@ function connectFix(record: PowerShellErrorRecord, platform = process.platform):
     return 'Check --exchange and its options. Off Windows, the Exchange cmdlets come only from a module (--exchange module --exchange-module <path>, e.g. imp sim); run imp on Windows for a real Exchange (--exchange local on the server), or use --no-powershell for the EWS checks.';
   }
   return 'Check --exchange and its options: on an Exchange server use --exchange local; from a workstation --exchange remote --exchange-server <fqdn>; for a lab --exchange module --exchange-module <path>.';
+}
+
+export function isMissingCmdlet(record: PowerShellErrorRecord): boolean {
+  return record.fullyQualifiedErrorId.startsWith('ImpCmdletMissing');
 }
 
 export function isNotFound(record: PowerShellErrorRecord): boolean {

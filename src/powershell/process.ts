@@ -121,7 +121,8 @@ export class PowerShellProcess {
    */
   async close(graceful: boolean): Promise<void> {
     if (this.running && graceful) {
-      this.child.stdin.end('exit\n');
+      // Exchange limits PowerShell sessions per user: --exchange remote and the local loader each hold one.
+      this.child.stdin.end('try { Get-PSSession | Remove-PSSession } catch { }; exit\n');
       await Promise.race([this.exited, new Promise((resolve) => setTimeout(resolve, EXIT_GRACE_MS).unref())]);
     }
     const wait = () => Promise.race([this.exited, new Promise((resolve) => setTimeout(resolve, EXIT_GRACE_MS).unref())]);

@@ -16,7 +16,7 @@ import { templateText } from './template';
 
 const RESULT_MARKER = '<<imp-result>>';
 const KEY_MARKER = '<<imp-key>>';
-/** RSA-OAEP with SHA-1 (all Windows PowerShell 5.1's RSACryptoServiceProvider offers) seals at most 214 bytes per 2048-bit block. */
+/** RSA-OAEP with SHA-1 (what every RSA class of .NET Framework 4.8 offers) seals at most 214 bytes per 2048-bit block. */
 const SECRET_BLOCK_BYTES = 190;
 export const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 
@@ -191,7 +191,9 @@ export class PowerShellSession {
     const { stdout } = await this.invokeRaw(
       shell,
       'key exchange',
-      `$ImpSecretKey = New-Object System.Security.Cryptography.RSACryptoServiceProvider 2048; [Console]::Out.WriteLine('${KEY_MARKER}' + $ImpSecretKey.ToXmlString($false))`,
+      // RSACng keeps the key in memory: RSACryptoServiceProvider needs a key container in a loaded user
+      // profile, which a scheduled task may not have. RSACng is Windows-only; elsewhere RSA.Create is.
+      `try { $ImpSecretKey = New-Object System.Security.Cryptography.RSACng 2048 } catch { $ImpSecretKey = [System.Security.Cryptography.RSA]::Create(2048) }; [Console]::Out.WriteLine('${KEY_MARKER}' + $ImpSecretKey.ToXmlString($false))`,
     );
     const field = (name: string): string | undefined => new RegExp(`${KEY_MARKER}.*<${name}>([A-Za-z0-9+/=]+)</${name}>`).exec(stdout)?.[1];
     const modulus = field('Modulus');

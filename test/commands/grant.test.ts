@@ -36,7 +36,7 @@ describe('imp grant / revoke', function () {
     assert.match(first.stdout, /Granted ApplicationImpersonation to svc-booking@contoso.com/);
     const assignments = impersonationAssignments(lab);
     assert.equal(assignments.length, 1);
-    assert.equal(assignments[0].name, 'ApplicationImpersonation-svc-booking');
+    assert.equal(assignments[0].name, 'ApplicationImpersonation-svc-booking@contoso.com');
     assert.equal(assignments[0].roleAssigneeName, 'Booking Service');
 
     const calls = lab.calls();
@@ -49,7 +49,7 @@ describe('imp grant / revoke', function () {
     assert.equal(second.code, 0, second.stderr);
     const result = JSON.parse(second.stdout);
     assert.equal(result.status, 'exists');
-    assert.equal(result.existing[0].name, 'ApplicationImpersonation-svc-booking');
+    assert.equal(result.existing[0].name, 'ApplicationImpersonation-svc-booking@contoso.com');
     assert.equal(impersonationAssignments(lab).length, 1);
     assert.equal(lab.calls().filter((c) => c.cmdlet === 'New-ManagementRoleAssignment').length, 1);
   });
@@ -105,7 +105,7 @@ describe('imp grant / revoke', function () {
     assert.equal((await lab.imp(['grant', '--account', ACCOUNT])).code, 0);
     const revoke = await lab.imp(['revoke', '--account', ACCOUNT]);
     assert.equal(revoke.code, 0, revoke.stderr);
-    assert.match(revoke.stdout, /Removed assignment "ApplicationImpersonation-svc-booking"/);
+    assert.match(revoke.stdout, /Removed assignment "ApplicationImpersonation-svc-booking@contoso.com"/);
     assert.equal(impersonationAssignments(lab).length, 0);
     const removeCall = lab.calls().find((c) => c.cmdlet === 'Remove-ManagementRoleAssignment')!;
     assert.equal(removeCall.parameters.Confirm, false);
@@ -120,7 +120,7 @@ describe('imp grant / revoke', function () {
     assert.equal(run.code, 0, run.stderr);
     const state = lab.state();
     assert.equal(state.scopes.length, 1);
-    assert.equal(state.scopes[0].name, 'ApplicationImpersonation-svc-booking-Scope');
+    assert.equal(state.scopes[0].name, 'ApplicationImpersonation-svc-booking@contoso.com-Scope');
     assert.equal(
       state.scopes[0].recipientFilter,
       "(RecipientTypeDetails -eq 'RoomMailbox') -or (MemberOfGroup -eq 'CN=Room Bookers,OU=Users,OU=Contoso,DC=contoso,DC=com')",
@@ -153,8 +153,8 @@ describe('imp grant / revoke', function () {
   it('--dry-run changes nothing and shows the commands', async () => {
     const run = await lab.imp(['grant', '--account', ACCOUNT, '--scope-rooms', '--dry-run']);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /New-ManagementScope -Name 'ApplicationImpersonation-svc-booking-Scope'/);
-    assert.match(run.stdout, /New-ManagementRoleAssignment -Name 'ApplicationImpersonation-svc-booking' -Role 'ApplicationImpersonation'/);
+    assert.match(run.stdout, /New-ManagementScope -Name 'ApplicationImpersonation-svc-booking@contoso.com-Scope'/);
+    assert.match(run.stdout, /New-ManagementRoleAssignment -Name 'ApplicationImpersonation-svc-booking@contoso.com' -Role 'ApplicationImpersonation'/);
     assert.ok(!lab.calls().some((c) => /^(New|Remove|Set)-/.test(c.cmdlet)));
     assert.equal(lab.state().scopes.length, 0);
   });
@@ -171,7 +171,7 @@ describe('imp grant / revoke', function () {
     const args = ['--exchange', 'module', '--exchange-module', module];
     const run = await runImp([...args, 'grant', '--account', 'meetings@fabrikam.example', '--json']);
     assert.equal(run.code, 0, run.stderr);
-    assert.equal(JSON.parse(run.stdout).assignment.name, 'ApplicationImpersonation-meetings');
+    assert.equal(JSON.parse(run.stdout).assignment.name, 'ApplicationImpersonation-meetings@fabrikam.example');
     const alias = await runImp([...args, 'grant', '--account', 'bookings@fabrikam.example']);
     assert.equal(alias.code, 2);
     assert.match(alias.stderr, /primary SMTP address is meetings@fabrikam.example/);

@@ -2,6 +2,8 @@
 // SecureString, exactly, and never as text anyone else can see.
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { storeCredential } from '../../src/credentials/keychain';
@@ -22,6 +24,7 @@ const recorded = z.object({
     passwordType: z.string(),
     passwordLength: z.number(),
     passwordSha256: z.string(),
+    idleTimeoutMs: z.number(),
   }),
   leftovers: z.array(z.string()),
   exchange: z.string(),
@@ -41,6 +44,8 @@ describe('imp --exchange remote --exchange-credential', function () {
   it('hands the keychain password to New-PSSession as a SecureString, exactly, through a one-time key', async () => {
     const scripts: string[] = [];
     const diagnostics: string[] = [];
+    const removed = join(mkdtempSync(join(tmpdir(), 'imp-sessions-')), 'removed');
+    process.env.IMP_TEST_REMOVED_SESSIONS = removed;
     const connect = exchangeSetup({ exchange: 'remote', exchangeServer: 'ex01.contoso.com', exchangeCredential: ADMIN });
     const session = new PowerShellSession({
       executable: PWSH,
@@ -55,12 +60,13 @@ describe('imp --exchange remote --exchange-credential', function () {
         { ...result.remoting, passwordSha256: undefined },
         {
           configurationName: 'Microsoft.Exchange',
-          connectionUri: 'http://ex01.contoso.com/PowerShell/',
+          connectionUri: 'http://ex01.contoso.com/PowerShell/?serializationLevel=Full',
           authentication: 'Kerberos',
           userName: ADMIN,
           passwordType: 'System.Security.SecureString',
           passwordLength: password.length,
           passwordSha256: undefined,
+          idleTimeoutMs: 60_000,
         },
       );
       assert.equal(result.remoting.passwordSha256, createHash('sha256').update(password, 'utf8').digest('hex'), 'the password arrived intact');
@@ -75,6 +81,8 @@ describe('imp --exchange remote --exchange-credential', function () {
     } finally {
       await session.dispose();
     }
+    delete process.env.IMP_TEST_REMOVED_SESSIONS;
+    assert.equal(readFileSync(removed, 'utf8').trim(), 'ExchangeStandIn', 'the remote session was removed before PowerShell ended');
   });
 
   it('a failing remote connection says why, without the password, which no process ever had in its argv', async () => {

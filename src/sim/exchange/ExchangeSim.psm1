@@ -27,7 +27,7 @@ foreach ($file in @(
 Export-ModuleMember -Function @(
     'Get-Mailbox', 'Get-Recipient', 'Get-User', 'Get-Group', 'Get-DistributionGroupMember',
     'New-ManagementRoleAssignment', 'Get-ManagementRoleAssignment', 'Remove-ManagementRoleAssignment',
-    'New-ManagementScope', 'Get-ManagementScope', 'Remove-ManagementScope',
+    'New-ManagementScope', 'Get-ManagementScope', 'Set-ManagementScope', 'Remove-ManagementScope',
     'Get-WebServicesVirtualDirectory', 'Set-WebServicesVirtualDirectory'
 )
 

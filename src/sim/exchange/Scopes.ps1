@@ -1,4 +1,4 @@
-# New-, Get- and Remove-ManagementScope: recipient scopes with an OPATH filter and an optional RecipientRoot.
+# New-, Get-, Set- and Remove-ManagementScope: recipient scopes with an OPATH filter and an optional RecipientRoot.
 
 function ConvertTo-SimScopeOutput($State, $Scope) {
     return [pscustomobject]@{
@@ -104,6 +104,45 @@ function Get-ManagementScope {
         $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
     }
     $output
+}
+
+function Set-ManagementScope {
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param(
+        [Parameter(Mandatory = $true, Position = 0)] [string] $Identity,
+        [string] $Name,
+        [string] $RecipientRestrictionFilter,
+        [string] $RecipientRoot,
+        [switch] $Force,
+        [string] $DomainController
+    )
+    try {
+        Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+        if ($PSBoundParameters.ContainsKey('RecipientRestrictionFilter')) { [void](ConvertFrom-SimFilter $RecipientRestrictionFilter) }
+        $scope = Resolve-SimScope (Read-SimState) $Identity
+        if (-not $PSCmdlet.ShouldProcess(('Setting management scope "{0}".' -f $scope.name), $scope.name, 'Set-ManagementScope')) { return }
+        $lock = Lock-SimState
+        try {
+            $state = Read-SimState
+            $current = Find-SimStateItem $state 'scopes' $scope.guid
+            if ($null -eq $current) { throw [ManagementObjectNotFoundException]::new(($script:Messages.ScopeNotFound -f $Identity)) }
+            if ($PSBoundParameters.ContainsKey('Name')) {
+                Assert-SimNameLength $Name
+                if (-not (Test-SimText $Name $current.name)) { Assert-SimScopeNameFree $state $Name }
+                foreach ($assignment in $state.assignments) {
+                    if (Test-SimText $assignment.customRecipientWriteScope $current.name) { $assignment.customRecipientWriteScope = $Name }
+                }
+                $current.name = $Name
+            }
+            if ($PSBoundParameters.ContainsKey('RecipientRestrictionFilter')) { $current.recipientFilter = $RecipientRestrictionFilter }
+            if ($PSBoundParameters.ContainsKey('RecipientRoot')) { if ($RecipientRoot) { $current.recipientRoot = $RecipientRoot } else { $current.recipientRoot = $null } }
+            Write-SimState $state
+        } finally {
+            Unlock-SimState $lock
+        }
+    } catch {
+        $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+    }
 }
 
 function Remove-ManagementScope {

@@ -1,0 +1,190 @@
+// imp against Exchange as admins run it: accounts matched by identity, scopes compared by meaning and
+// changed in place, concurrent grants, sessions without every cmdlet, and Exchange's own loader.
+// Built CLI, real pwsh, the real templates and the simulated Exchange.
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { exchangeSetup } from '../../src/exchange/connection';
+import { defaultAssignmentName, scopeNameFor } from '../../src/exchange/names';
+import { PowerShellCommandError } from '../../src/powershell/errors';
+import { PowerShellSession } from '../../src/powershell/session';
+import { writeState, type SimUser } from '../../src/sim/state';
+import { PWSH, runImp, shellLab, type Lab } from '../helpers/imp';
+
+const ACCOUNT = 'svc-booking@contoso.com';
+const fixtures = join(__dirname, 'fixtures');
+
+function regularAssignments(lab: Lab) {
+  return lab.state().assignments.filter((a) => a.role === 'ApplicationImpersonation' && a.roleAssignmentDelegationType === 'Regular');
+}
+
+/** A copy of a seeded user under another OU, with its own address: same Name, different identity. */
+function twinOf(user: SimUser, address: string, ou: string): SimUser {
+  return {
+    ...user,
+    guid: '6f1c2d3e-0000-4000-8000-000000000001',
+    samAccountName: `${user.samAccountName}-twin`,
+    userPrincipalName: address,
+    distinguishedName: `CN=${user.name},${ou}`,
+    mailbox: { ...user.mailbox!, alias: `${user.mailbox!.alias}-twin`, primarySmtpAddress: address, emailAddresses: [`SMTP:${address}`] },
+  };
+}
+
+describe('imp and Exchange as admins run it', function () {
+  this.timeout(300_000);
+  let lab: Lab;
+  beforeEach(() => (lab = shellLab()));
+  afterEach(() => lab.remove());
+
+  it('finds the account by identity: a same-named user in another OU holding the role is not the account, and svc@a / svc@b get names of their own', async () => {
+    const state = lab.state();
+    const service = state.users.find((u) => u.samAccountName === 'svc-booking')!;
+    state.users.push(twinOf(service, 'svc-booking@partner.example', 'OU=Partners,DC=contoso,DC=com'));
+    writeState(lab.settings.stateDir, state);
+    const twin = await lab.imp(['grant', '--account', 'svc-booking@partner.example']);
+    assert.equal(twin.code, 0, twin.stderr);
+
+    const run = await lab.imp(['grant', '--account', ACCOUNT, '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const result = JSON.parse(run.stdout);
+    assert.equal(result.status, 'granted', 'the twin\'s assignment is not the account\'s');
+    const names = regularAssignments(lab).map((a) => a.name).sort();
+    assert.deepEqual(names, ['ApplicationImpersonation-svc-booking@contoso.com', 'ApplicationImpersonation-svc-booking@partner.example']);
+    const lookups = lab.calls().filter((c) => c.cmdlet === 'Get-ManagementRoleAssignment');
+    assert.ok(lookups.every((c) => c.parameters.RoleAssignee === service.distinguishedName || c.parameters.RoleAssignee === `CN=${service.name},OU=Partners,DC=contoso,DC=com`));
+  });
+
+  it('scopes: rooms alone warns, a normalised stored filter is the same scope, and new scope flags change the scope in place (dry run first)', async () => {
+    const first = await lab.imp(['grant', '--account', ACCOUNT, '--scope-rooms']);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /covers room mailboxes but no bookers[\s\S]*double-booked/);
+
+    // Exchange stores the filter after parsing it: other quotes, other parentheses, other case.
+    const state = lab.state();
+    const scope = state.scopes[0];
+    scope.recipientFilter = 'recipienttypedetails -eq "RoomMailbox"';
+    writeState(lab.settings.stateDir, state);
+    const again = await lab.imp(['grant', '--account', ACCOUNT, '--scope-rooms', '--json']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(JSON.parse(again.stdout).status, 'exists');
+
+    const dry = await lab.imp(['grant', '--account', ACCOUNT, '--scope-rooms', '--scope-group', 'Room Bookers', '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /old filter: recipienttypedetails -eq "RoomMailbox"/);
+    assert.match(dry.stdout, /new filter: \(RecipientTypeDetails -eq 'RoomMailbox'\) -or \(MemberOfGroup -eq 'CN=Room Bookers,/);
+    assert.match(dry.stdout, /Set-ManagementScope -Identity 'ApplicationImpersonation-svc-booking@contoso.com-Scope'/);
+    assert.equal(lab.state().scopes[0].recipientFilter, 'recipienttypedetails -eq "RoomMailbox"', 'the dry run changed nothing');
+
+    const widen = await lab.imp(['grant', '--account', ACCOUNT, '--scope-rooms', '--scope-group', 'Room Bookers', '--json']);
+    assert.equal(widen.code, 0, widen.stderr);
+    const result = JSON.parse(widen.stdout);
+    assert.equal(result.status, 'scope-updated');
+    assert.equal(result.scope.existingFilter, 'recipienttypedetails -eq "RoomMailbox"', 'the old filter is kept, to undo the change');
+    assert.match(result.scope.storedFilter, /MemberOfGroup -eq 'CN=Room Bookers,/);
+    assert.equal(regularAssignments(lab).length, 1, 'no second assignment');
+    assert.equal(lab.state().scopes.length, 1);
+    assert.equal(lab.state().scopes[0].recipientFilter, result.scope.storedFilter);
+  });
+
+  it('three grants at once make exactly one assignment, and every one of them exits 0', async () => {
+    const runs = await Promise.all([0, 1, 2].map(() => lab.imp(['grant', '--account', ACCOUNT, '--scope-rooms', '--scope-group', 'Room Bookers', '--json'])));
+    for (const run of runs) assert.equal(run.code, 0, run.stderr);
+    const statuses = runs.map((r) => JSON.parse(r.stdout).status).sort();
+    assert.equal(statuses.filter((s) => s === 'granted').length, 1, statuses.join(','));
+    assert.ok(statuses.every((s) => s === 'granted' || s === 'exists'), statuses.join(','));
+    assert.equal(regularAssignments(lab).length, 1);
+    assert.equal(lab.state().scopes.length, 1);
+  });
+
+  it('a session without a cmdlet names it and the role that grants it, and exits 3 before changing anything', async () => {
+    const module = join(lab.settings.stateDir, 'NoRoleManagement.psm1');
+    writeFileSync(
+      module,
+      // The session of an admin whose roles do not include Role Management's New-ManagementRoleAssignment.
+      `Import-Module -Name '${lab.settings.exchangeModule.replace(/'/g, "''")}' -DisableNameChecking\n` +
+        "Export-ModuleMember -Function Get-Mailbox, Get-Recipient, Get-Group, Get-ManagementRoleAssignment, Get-ManagementScope\n",
+    );
+    const run = await runImp(['--exchange', 'module', '--exchange-module', module, '--json', 'grant', '--account', ACCOUNT]);
+    assert.equal(run.code, 3, run.stderr);
+    const error = JSON.parse(run.stdout).error;
+    assert.equal(error.code, 'EXCHANGE_CMDLET_MISSING');
+    assert.match(error.message, /no New-ManagementRoleAssignment \(role: Role Management, plus a delegating ApplicationImpersonation assignment/);
+    assert.doesNotMatch(run.stderr, /not recognized|spelling/);
+    assert.equal(lab.calls().length, 0, 'no cmdlet ran');
+  });
+
+  it('--exchange local runs Exchange\'s loader under its own error handling, then works', async () => {
+    const run = await runImp(['--exchange', 'local', '--verbose', 'grant', '--account', ACCOUNT, '--dry-run'], {
+      env: { ExchangeInstallPath: join(fixtures, 'loader'), IMP_TEST_EXCHANGE_MODULE: lab.settings.exchangeModule },
+    });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Dry run: svc-booking@contoso.com has no ApplicationImpersonation yet/);
+    assert.match(run.stderr, /EX02.contoso.com failed/, 'the loader\'s error on the way is shown with --verbose, not fatal');
+  });
+});
+
+describe('imp templates on their own', function () {
+  this.timeout(120_000);
+
+  it('refuses an Edge Transport server with a clear message (exit 3)', async () => {
+    const session = new PowerShellSession({
+      executable: PWSH,
+      setup: [{ template: 'edge-registry', dir: fixtures, parameters: {} }, exchangeSetup({ exchange: 'local' })],
+    });
+    const previous = process.env.ExchangeInstallPath;
+    process.env.ExchangeInstallPath = join(fixtures, 'loader');
+    try {
+      const error = await session.run('grant', {}, z.unknown()).then(() => assert.fail('connect must fail'), (e: unknown) => e);
+      assert.ok(error instanceof PowerShellCommandError);
+      assert.equal(error.exitCode, 3);
+      assert.match(error.message, /This is an Edge Transport server[\s\S]*Mailbox server/);
+    } finally {
+      if (previous === undefined) delete process.env.ExchangeInstallPath;
+      else process.env.ExchangeInstallPath = previous;
+      await session.dispose();
+    }
+  });
+
+  it('WhenCreatedUTC keeps its clock reading whatever its Kind, and filters compare by meaning', async () => {
+    const script = `
+      . ./templates/common.ps1
+      $utc = [datetime]::new(2026, 11, 30, 8, 0, 0)
+      $times = @(
+        (ConvertTo-ImpUtcIsoTime ([datetime]::SpecifyKind($utc, 'Unspecified'))),
+        (ConvertTo-ImpUtcIsoTime ([datetime]::SpecifyKind($utc, 'Local'))),
+        (ConvertTo-ImpUtcIsoTime ([datetime]::SpecifyKind($utc, 'Utc'))),
+        (ConvertTo-ImpUtcIsoTime '11/30/2026 08:00:00'))
+      $same = @(
+        (Test-ImpSameFilter "(RecipientTypeDetails -eq 'RoomMailbox') -or (MemberOfGroup -eq 'CN=A,DC=x')" "((memberofgroup -eq ""CN=A,DC=x"") -or (RecipientTypeDetails -eq 'RoomMailbox'))"),
+        (Test-ImpSameFilter "(RecipientTypeDetails -eq 'RoomMailbox')" "RecipientTypeDetails -eq RoomMailbox"),
+        (Test-ImpSameFilter "(RecipientTypeDetails -eq 'RoomMailbox')" "(RecipientTypeDetails -eq 'RoomMailbox') -and (Alias -eq 'x')"),
+        (Test-ImpSameFilter "(MemberOfGroup -eq 'CN=A -or B,DC=x')" "(MemberOfGroup -eq 'CN=A') -or (B -eq 'DC=x')"),
+        (Test-ImpSameFilter "(RecipientTypeDetails -eq 'RoomMailbox')" "(RecipientTypeDetails -ne 'RoomMailbox')"))
+      ConvertTo-Json -Compress @{ times = $times; same = $same }`;
+    const output = await new Promise<string>((resolve, reject) => {
+      const child = spawn(PWSH, ['-NoProfile', '-NonInteractive', '-Command', script], {
+        cwd: join(__dirname, '..', '..'),
+        env: { ...process.env, TZ: 'America/New_York' },
+      });
+      let stdout = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.on('error', reject);
+      child.on('close', () => resolve(stdout));
+    });
+    const { times, same } = JSON.parse(output.trim().split('\n').pop()!);
+    assert.deepEqual(times, Array(4).fill('2026-11-30T08:00:00.000Z'));
+    assert.deepEqual(same, [true, true, false, false, false]);
+  });
+
+  it('default names carry the whole address and never cut the scope name', () => {
+    assert.notEqual(defaultAssignmentName('svc@a.com'), defaultAssignmentName('svc@b.com'));
+    const long = (domain: string) => defaultAssignmentName(`a-very-long-service-account-name@${domain}.example.com`);
+    assert.notEqual(long('first-subsidiary'), long('first-subsidiarz'));
+    for (const name of [long('first-subsidiary'), defaultAssignmentName('svc@a.com')]) {
+      assert.ok(name.length <= 58);
+      assert.equal(scopeNameFor(name), `${name}-Scope`);
+    }
+  });
+});
