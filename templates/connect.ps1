@@ -41,12 +41,13 @@ elseif ($ImpMode -eq 'remote') {
         $ImpSessionArguments.Credential = New-Object System.Management.Automation.PSCredential ([string]$Parameters.credentialUser, $ImpSecret)
         Remove-Variable ImpSecret, ImpSecretKey, ImpBytes, ImpPlain, ImpChars, ImpChar, ImpBlock -ErrorAction SilentlyContinue
     }
-    # Exchange limits PowerShell sessions per user: the session is removed whenever this process ends
-    # (imp ends it with "exit" on success, error and Ctrl-C), and one whose client died without that
-    # (killed) is closed by the server after the idle timeout instead of its default hours.
-    $ImpSessionArguments.SessionOption = New-PSSessionOption -IdleTimeout 60000
+    # Exchange limits PowerShell sessions per user: imp removes the session before PowerShell exits
+    # (src/powershell/process.ts), and one whose client was killed instead (a hung command) is closed by
+    # the server after this idle timeout rather than its default hours.
+    if ((Get-Command New-PSSessionOption).Parameters.ContainsKey('IdleTimeout')) {
+        $ImpSessionArguments.SessionOption = New-PSSessionOption -IdleTimeout 60000
+    }
     $ImpExchangeSession = New-PSSession @ImpSessionArguments
-    $null = Register-EngineEvent -SourceIdentifier PowerShell.Exiting -Action { Remove-PSSession -Session $ImpExchangeSession -ErrorAction SilentlyContinue }
     Import-Module (Import-PSSession $ImpExchangeSession -DisableNameChecking -AllowClobber) -Global -DisableNameChecking -WarningAction SilentlyContinue
     Remove-Variable ImpSessionArguments
 }

@@ -24,7 +24,6 @@ const recorded = z.object({
     passwordType: z.string(),
     passwordLength: z.number(),
     passwordSha256: z.string(),
-    idleTimeoutMs: z.number(),
   }),
   leftovers: z.array(z.string()),
   exchange: z.string(),
@@ -66,7 +65,6 @@ describe('imp --exchange remote --exchange-credential', function () {
           passwordType: 'System.Security.SecureString',
           passwordLength: password.length,
           passwordSha256: undefined,
-          idleTimeoutMs: 60_000,
         },
       );
       assert.equal(result.remoting.passwordSha256, createHash('sha256').update(password, 'utf8').digest('hex'), 'the password arrived intact');
