@@ -35,7 +35,7 @@ describe('imp status', function () {
     assert.match(result.generatedAt, /^\d{4}-\d\d-\d\dT/);
     assert.equal(typeof result.impVersion, 'string');
     const byName = new Map(result.assignments.map((a: { name: string }) => [a.name, a]));
-    const mine = byName.get('ApplicationImpersonation-svc-booking') as Record<string, any>;
+    const mine = byName.get('ApplicationImpersonation-svc-booking@contoso.com') as Record<string, any>;
     assert.equal(mine.state, 'propagating');
     assert.equal(mine.scope.kind, 'custom');
     assert.equal(mine.scope.filter, "(RecipientTypeDetails -eq 'RoomMailbox')");
