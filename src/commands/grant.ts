@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ExchangeRefusal, ExitCode } from '../errors';
 import type { GrantResult } from '../exchange/schemas';
 import { checkAccount, checkAssignmentName, checkGroupName, defaultAssignmentName, formatCommand, quote, scopeNameFor } from '../exchange/names';
+import { verifyCommandLine } from '../exchange/next-steps';
 import { act, CommandContext } from './context';
 import type { Output } from '../output';
 
@@ -43,11 +44,13 @@ export function grantCommand(): Command {
       const parameters = grantParameters(context, options);
       const { grantResultSchema } = await import('../exchange/schemas'); // zod: loaded only when needed
       const { result } = await context.exchange().run('grant', parameters, grantResultSchema);
-      return report(context.output, result);
+      // The next step, as a complete command: the mailboxes the scope is meant to cover, and the same Exchange.
+      const next = verifyCommandLine({ account: result.mailbox.primarySmtpAddress || parameters.account, rooms: parameters.scopeRooms, groups: parameters.scopeGroups, ca: context.config.ca }, context.globals);
+      return report(context.output, result, next);
     }));
 }
 
-function report(output: Output, result: GrantResult): ExitCode {
+function report(output: Output, result: GrantResult, next: string): ExitCode {
   if (result.status === 'alias') {
     throw new ExchangeRefusal(
       'ACCOUNT_IS_ALIAS',
@@ -87,7 +90,7 @@ function report(output: Output, result: GrantResult): ExitCode {
       output.line(`  old filter: ${scope!.existingFilter}`);
       output.line(`  new filter: ${scope!.storedFilter ?? scope!.filter}`);
       output.line(`To undo: Set-ManagementScope -Identity ${quote(scope!.name)} -RecipientRestrictionFilter ${quote(scope!.existingFilter ?? '')}`);
-      output.line('Exchange needs up to 30 minutes before EWS honours the new scope.');
+      output.line(`Exchange needs up to 30 minutes before EWS honours the new scope. Next, wait it out and check every mailbox:\n  ${next}`);
       break;
     case 'granted': {
       const a = result.assignment!;
@@ -95,7 +98,7 @@ function report(output: Output, result: GrantResult): ExitCode {
       else if (scope?.updated) output.line(`Changed management scope "${scope.name}" from ${scope.existingFilter} to ${scope.storedFilter ?? scope.filter}.`);
       else if (scope) output.line(`Reused management scope "${scope.name}".`);
       output.line(`Granted ApplicationImpersonation to ${result.account}: assignment "${a.name}" created ${a.whenCreatedUTC ?? ''}.`);
-      output.line('Exchange needs up to 30 minutes before EWS honours it; "imp verify --wait 30m" waits it out.');
+      output.line(`Exchange needs up to 30 minutes before EWS honours it. Next, wait it out and check every mailbox:\n  ${next}`);
       break;
     }
   }

@@ -14,6 +14,8 @@ describe('imp status', function () {
     lab = shellLab();
     const grant = await lab.imp(['grant', '--account', ACCOUNT, '--scope-rooms']);
     assert.equal(grant.code, 0, grant.stderr);
+    // The next step is a complete command: the account, the mailboxes the scope covers, the same Exchange.
+    assert.ok(grant.stdout.includes(`  imp verify --account ${ACCOUNT} --rooms --wait 30m --exchange module --exchange-module ${lab.settings.exchangeModule}\n`), grant.stdout);
     // An old organisation-wide assignment to a security group of people: what the audit is for.
     const state = lab.state();
     const bookers = state.groups.find((g) => g.name === 'Room Bookers')!;
