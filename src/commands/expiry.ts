@@ -7,7 +7,7 @@ import { ImpError, UsageError, errorMessage } from '../errors';
 import { checkAccount } from '../exchange/names';
 import { interruption } from '../interrupt';
 import { now } from '../expiry/clock';
-import { factsOf, readAccountFromDirectory, type RunAsAccount } from '../expiry/directory';
+import { factsOf, neverExpiresCommand, readAccountFromDirectory, setPasswordNeverExpires, type RunAsAccount } from '../expiry/directory';
 import { checkLogin, readExpiryFromEws, type LoginReport } from '../expiry/ews';
 import { thresholdsOf, withExpiryOptions, type ExpiryFlags } from '../expiry/options';
 import { expiryEventRecord, writeEvent, type EventWrite } from '../expiry/event-log';
@@ -48,6 +48,8 @@ export interface ExpiryReport {
   event?: EventWrite;
   /** Get-ADUser could not reach AD Web Services; LDAP answered instead. */
   adwsUnreachable?: string;
+  /** --fix never-expires: what it would change, and whether it did. */
+  change?: { fix: 'never-expires'; command: string | null; needed: boolean; applied: boolean; dryRun: boolean };
   /** --check-run-as: the Windows user this check runs as. */
   runAs?: { user: string; found: boolean; expiresAt: string | null; neverExpires: boolean };
 }
@@ -156,6 +158,12 @@ async function checkThroughDirectory(context: CommandContext, report: ExpiryRepo
     context.output.warn(`Get-ADUser could not reach AD Web Services (TCP 9389: ${lookup.account.adwsUnreachable}); read AD over LDAP instead.`);
   }
   const runAsFinding = runAsCheck(report, lookup.account.runAs, input);
+  if (lookup.found && input.options.fix === 'never-expires') {
+    const applied = await fixNeverExpires(context, report, lookup, input);
+    if (applied) return checkThroughDirectory(context, report, { ...input, options: { ...input.options, fix: undefined } }).then(() => {
+      report.change = applied;
+    });
+  }
   if (!lookup.found) {
     const linked = lookup.account.linkedMasterAccount;
     conclude(report, [
@@ -205,6 +213,36 @@ async function checkThroughDirectory(context: CommandContext, report: ExpiryRepo
   }
   if (runAsFinding) findings.push(runAsFinding);
   conclude(report, findings);
+}
+
+/**
+ * --fix never-expires: says what it will change first (as the Set-ADUser an admin would type), honours
+ * --dry-run, then makes the change. Returns the change when it was made, so the check runs again on the new facts.
+ */
+async function fixNeverExpires(
+  context: CommandContext,
+  report: ExpiryReport,
+  lookup: Extract<Awaited<ReturnType<typeof readAccountFromDirectory>>, { found: true }>,
+  input: CheckInput,
+): Promise<ExpiryReport['change'] | undefined> {
+  const { output } = context;
+  const dryRun = Boolean(input.options.dryRun);
+  if (lookup.facts.expiry.kind === 'never') {
+    report.change = { fix: 'never-expires', command: null, needed: false, applied: false, dryRun };
+    output.line(`${report.account}: the password already never expires; nothing to change.`);
+    return undefined;
+  }
+  const command = neverExpiresCommand(lookup.account);
+  const now = lookup.facts.expiry.kind === 'date' ? `it expires ${lookup.facts.expiry.at.toISOString().slice(0, 10)}` : `now: ${lookup.facts.expiry.kind}`;
+  output.line(`Change: PasswordNeverExpires False -> True on ${lookup.account.distinguishedName} (${now}):\n  ${command}`);
+  if (dryRun) {
+    report.change = { fix: 'never-expires', command, needed: true, applied: false, dryRun };
+    output.line('--dry-run: nothing was changed.');
+    return undefined;
+  }
+  const result = await setPasswordNeverExpires(context.exchange(), lookup.account);
+  output.line(result.passwordNeverExpires ? 'Changed: the password no longer expires.' : 'The change was made but AD still reports the password as expiring.');
+  return { fix: 'never-expires', command, needed: true, applied: Boolean(result.passwordNeverExpires), dryRun };
 }
 
 /** --check-run-as: the run-as user's own password, read in the same PowerShell run. */

@@ -56,3 +56,17 @@ export async function readAccountFromDirectory(session: PowerShellSession, accou
   if (!result.found) return { found: false, source: result.source, account: result };
   return { found: true, source: result.source, account: result, facts: factsOf(result, result.source) };
 }
+
+const fixResultSchema = z.object({ distinguishedName: z.string(), domain: z.string(), passwordNeverExpires: z.boolean().nullable() });
+
+/** `imp expiry --fix never-expires`: sets PasswordNeverExpires on the account, in its own domain (templates/expiry-fix.ps1). */
+export async function setPasswordNeverExpires(session: PowerShellSession, account: DirectoryAccount): Promise<z.infer<typeof fixResultSchema>> {
+  const { result } = await session.run('expiry-fix', { distinguishedName: account.distinguishedName, source: account.source }, fixResultSchema);
+  return result;
+}
+
+/** The change --fix never-expires makes, as an admin would type it (shown before it is made). */
+export function neverExpiresCommand(account: DirectoryAccount): string {
+  const domain = (account.distinguishedName ?? '').split(/(?<!\\),/).flatMap((p) => /^\s*DC=(.+)$/i.exec(p)?.[1] ?? []).join('.');
+  return `Set-ADUser -Identity '${(account.distinguishedName ?? '').replace(/'/g, "''")}' -Server ${domain} -PasswordNeverExpires $true`;
+}

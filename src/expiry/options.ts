@@ -3,7 +3,7 @@
 // daily job never starts with an option it will refuse (`-- --warn-days abc`).
 import { isAbsolute, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { UsageError } from '../errors';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './status';
 
@@ -20,6 +20,8 @@ export interface ExpiryFlags {
   username?: string;
   ca?: string;
   passwordStdin?: boolean;
+  fix?: 'never-expires';
+  dryRun?: boolean;
 }
 
 export function withExpiryOptions(command: Command): Command {
@@ -34,7 +36,9 @@ export function withExpiryOptions(command: Command): Command {
     .option('--ews-url <url>', 'EWS endpoint for --check-login and --no-powershell, e.g. https://mail.contoso.com/EWS/Exchange.asmx')
     .option('--username <logon>', 'EWS logon name, UPN or DOMAIN\\user (default: the account)')
     .option('--ca <file>', 'PEM file of the CA that issued the EWS server certificate')
-    .option('--password-stdin', 'read the service account password from the first line of stdin instead of the keychain');
+    .option('--password-stdin', 'read the service account password from the first line of stdin instead of the keychain')
+    .addOption(new Option('--fix <change>', 'make the change the check recommends, after showing it: never-expires sets PasswordNeverExpires').choices(['never-expires']))
+    .option('--dry-run', 'with --fix: show the change, make none');
 }
 
 const MAX_DAYS = 3650;
@@ -65,6 +69,8 @@ export function thresholdsOf(flags: Pick<ExpiryFlags, 'warnDays' | 'criticalDays
 const REFUSED_IN_JOB: Partial<Record<keyof ExpiryFlags, string>> = {
   passwordStdin: 'a scheduled run has no standard input; it reads the password from the keychain of the user it runs as',
   account: 'the account is given with --account to "imp schedule"',
+  fix: 'a scheduled check only reports; make the change once, by hand, with "imp expiry --fix"',
+  dryRun: 'it only goes with --fix',
 };
 
 /**

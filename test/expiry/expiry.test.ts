@@ -155,6 +155,8 @@ describe('imp expiry (Active Directory through PowerShell)', function () {
     let dst: ImpRun;
     let badThresholds: ImpRun[];
     let failures: ImpRun[];
+    let fixDry: ImpRun;
+    let fixed: ImpRun;
     const names = ['in20', 'in10', 'in2', 'expired', 'never', 'mustChange', 'disabled', 'locked', 'unknown'];
 
     before(async () => {
@@ -175,6 +177,9 @@ describe('imp expiry (Active Directory through PowerShell)', function () {
       names.forEach((name, i) => runs.set(name, results[i]!));
       [human, dst, ...badThresholds] = results.slice(names.length, names.length + 5);
       failures = results.slice(names.length + 5);
+      // After the others: --fix changes user2 (expires in 2 days).
+      fixDry = await runImp([...lab.moduleArgs, 'expiry', '--account', 'user2@contoso.com', '--fix', 'never-expires', '--dry-run'], pinned);
+      fixed = await runImp([...lab.moduleArgs, 'expiry', '--account', 'user2@contoso.com', '--fix', 'never-expires'], pinned);
     });
     after(() => lab.remove());
 
@@ -182,7 +187,8 @@ describe('imp expiry (Active Directory through PowerShell)', function () {
 
     it('read AD with Get-ADUser from the account\'s own domain (asking for msDS-UserPasswordExpiryTimeComputed), never over LDAP', () => {
       const calls = lab.calls();
-      const reads = calls.filter((c) => c.cmdlet === 'Get-ADUser' && c.parameters.Identity);
+      // (--fix never-expires re-reads PasswordNeverExpires alone after its change.)
+      const reads = calls.filter((c) => c.cmdlet === 'Get-ADUser' && c.parameters.Identity && String(c.parameters.Properties) !== 'PasswordNeverExpires');
       assert.ok(reads.length >= names.length - 1);
       assert.ok(reads.every((c) => (c.parameters.Properties as string[]).includes('msDS-UserPasswordExpiryTimeComputed') && c.parameters.Server === 'contoso.com'));
       // An address without a mailbox is looked up in the Global Catalog first.
@@ -220,6 +226,17 @@ describe('imp expiry (Active Directory through PowerShell)', function () {
       }
       assert.match(JSON.parse(word!.stdout).event.record.message, /^UNKNOWN - svc-booking@contoso.com cannot check the password expiry: --warn-days "abc" is not a whole number.*\r\nFix: Pass e.g. --warn-days 14\.$/s);
       assert.match(JSON.parse(unreachable!.stdout).event.record.message, /^UNKNOWN - svc-booking@contoso.com cannot check the password expiry: Exchange module \/nonexistent\/Exchange.psm1 does not exist/);
+    });
+
+    it('--fix never-expires shows the change first, changes nothing with --dry-run, then sets PasswordNeverExpires', () => {
+      assert.equal(fixDry.code, 2, fixDry.stderr);
+      assert.match(fixDry.stdout, /^Change: PasswordNeverExpires False -> True on CN=[^\n]*DC=contoso,DC=com \(it expires \d{4}-\d{2}-\d{2}\):\n {2}Set-ADUser -Identity 'CN=.*' -Server contoso\.com -PasswordNeverExpires \$true\n--dry-run: nothing was changed\.\nCRITICAL - user2@contoso\.com password expires in 2 days/);
+      assert.equal(fixed.code, 0, fixed.stderr);
+      assert.match(fixed.stdout, /Changed: the password no longer expires\.\nOK - user2@contoso\.com password never expires\n$/);
+      const sets = lab.calls().filter((c) => c.cmdlet === 'Set-ADUser');
+      assert.equal(sets.length, 1, 'the dry run changed nothing');
+      assert.deepEqual([sets[0]!.parameters.Server, sets[0]!.parameters.PasswordNeverExpires], ['contoso.com', true]);
+      assert.equal(lab.state().users.find((u) => u.samAccountName === 'user2')!.passwordNeverExpires, true);
     });
 
     it('counts days left in UTC across the switch to summer time (TZ=Europe/Berlin)', () => {

@@ -180,3 +180,31 @@ function Find-SimADUser($Users, [string] $Identity) {
     }
     return $null
 }
+
+function Set-ADUser {
+    # Only what imp changes: -PasswordNeverExpires, on one account, in the domain -Server names.
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param(
+        [Parameter(Mandatory = $true, Position = 0)] [string] $Identity,
+        [Nullable[bool]] $PasswordNeverExpires,
+        [string] $Server
+    )
+    try {
+        Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+        $state = Read-SimState
+        $scope = Resolve-SimADServer $state $Server
+        if ($scope.GlobalCatalog) { throw [System.InvalidOperationException]::new('The server is unwilling to process the request.') }
+        $found = Find-SimADUser (Get-SimUsersSeenFrom $state $scope) $Identity
+        if ($null -eq $found) { throw [ADIdentityNotFoundException]::new(($script:Messages.ADIdentityNotFound -f $Identity, (Get-SimDomainDn $scope.Domain)), $Identity) }
+        if ($null -ne $PasswordNeverExpires -and $PSCmdlet.ShouldProcess($found.distinguishedName, 'Set')) {
+            $sam = $found.samAccountName
+            $value = [bool]$PasswordNeverExpires
+            $null = Update-SimState {
+                param($current)
+                foreach ($user in $current.users) { if ($user.samAccountName -eq $sam) { $user.passwordNeverExpires = $value } }
+            }
+        }
+    } catch {
+        $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+    }
+}

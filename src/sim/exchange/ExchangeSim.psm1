@@ -49,7 +49,7 @@ $script:Shadowed = [ordered]@{
     'adsisearcher'                               = [SimDirectorySearcher]
     'adsi'                                       = [SimDirectoryEntry]
 }
-if (Get-SimMachineSetting 'activeDirectoryModule') { Export-ModuleMember -Function @('Get-ADUser', 'Get-ADDomainController') }
+if (Get-SimMachineSetting 'activeDirectoryModule') { Export-ModuleMember -Function @('Get-ADUser', 'Set-ADUser', 'Get-ADDomainController') }
 $script:OriginalAccelerators = @{}
 foreach ($name in $script:Shadowed.Keys) {
     $script:OriginalAccelerators[$name] = $script:TypeAccelerators::Get[$name]
