@@ -2,7 +2,8 @@
 // all is well, and handles throttling itself: ErrorServerBusy says how long to wait (BackOffMilliseconds),
 // a 503 means IIS queues are full. Anything permanent (401, denied, no mailbox, TLS) is returned at once.
 import type { ExchangeService } from 'ews-javascript-api';
-import { ewsSession, loadEws, type EwsConnection, type EwsModule } from './connection';
+import { calendarProbeEnvelope, failureText, postSoap, succeeded } from './calendar-probe';
+import { ewsSession, loadEws, type EwsConnection, type EwsModule, type EwsSession } from './connection';
 import { classifyEwsError, type EwsFailure } from './errors';
 
 export interface ProbeOptions {
@@ -76,58 +77,65 @@ function retryDelay(failure: EwsFailure, retries: { busy: number; unavailable: n
   return undefined;
 }
 
-async function runProbe<T>(
-  connection: EwsConnection,
-  options: ProbeOptions,
-  call: (ews: EwsModule, service: ExchangeService) => Promise<T>,
-): Promise<ProbeResult<T>> {
+/** One attempt's outcome: the value, or the failure as errors.ts classified it. */
+type Attempt<T> = { value: T } | { failure: EwsFailure };
+
+async function runProbe<T>(connection: EwsConnection, options: ProbeOptions, attempt: (session: EwsSession) => Promise<Attempt<T>>): Promise<ProbeResult<T>> {
   const session = ewsSession(connection); // throws for Exchange Online or a malformed URL
-  const ews = await loadEws();
   const started = performance.now();
   const retries = { busy: 0, unavailable: 0, network: 0 };
   const elapsed = (): number => Math.round(performance.now() - started);
   for (let attempts = 1; ; attempts++) {
+    const outcome = await attempt(session);
+    if ('value' in outcome) return { ok: true, ms: elapsed(), attempts, value: outcome.value };
+    const failure = redact(outcome.failure, connection.password);
+    const waitMs = retryDelay(failure, retries, options);
+    if (waitMs === undefined || options.signal?.aborted) return { ok: false, failure, attempts, ms: elapsed() };
+    options.onRetry?.({ failure, attempt: attempts, waitMs });
+    if (!(await sleep(waitMs, options.signal))) return { ok: false, failure, attempts, ms: elapsed() };
+  }
+}
+
+/** An attempt through ews-javascript-api: a fresh ExchangeService whose transport records the answer. */
+function viaLibrary<T>(call: (ews: EwsModule, service: ExchangeService) => Promise<T>): (session: EwsSession) => Promise<Attempt<T>> {
+  return async (session) => {
+    const ews = await loadEws();
     const { service, transport } = await session.createService();
     try {
-      const value = await call(ews, service);
-      return { ok: true, ms: elapsed(), attempts, value };
+      return { value: await call(ews, service) };
     } catch (error) {
-      const failure = redact(classifyEwsError(error, transport.evidence), connection.password);
-      const waitMs = retryDelay(failure, retries, options);
-      if (waitMs === undefined || options.signal?.aborted) return { ok: false, failure, attempts, ms: elapsed() };
-      options.onRetry?.({ failure, attempt: attempts, waitMs });
-      if (!(await sleep(waitMs, options.signal))) return { ok: false, failure, attempts, ms: elapsed() };
+      return { failure: classifyEwsError(error, transport.evidence) };
     }
-  }
+  };
 }
 
 /** Logs in and opens the account's own Inbox (no impersonation). `account` is the mailbox address to open. */
 export function probeLogin(connection: EwsConnection, account?: string, options: ProbeOptions = {}): Promise<ProbeResult> {
-  return runProbe(connection, options, async (ews, service) => {
+  return runProbe(connection, options, viaLibrary(async (ews, service) => {
     const inbox = account
       ? new ews.FolderId(ews.WellKnownFolderName.Inbox, new ews.Mailbox(account))
       : new ews.FolderId(ews.WellKnownFolderName.Inbox);
     await ews.Folder.Bind(service, inbox, new ews.PropertySet(ews.BasePropertySet.IdOnly));
     return undefined;
-  });
+  }));
 }
 
 /**
  * Impersonates the target (ConnectingSID/SmtpAddress, which accepts any proxy address) and opens its
- * calendar: exactly what the booking system does. One request when it works.
+ * calendar: exactly what the booking system does. One request when it works, sent without the library
+ * (calendar-probe.ts): verify sends one per mailbox.
  */
 export function probeImpersonation(connection: EwsConnection, target: string, options: ProbeOptions = {}): Promise<ProbeResult> {
-  return runProbe(connection, options, async (ews, service) => {
-    service.ImpersonatedUserId = new ews.ImpersonatedUserId(ews.ConnectingIdType.SmtpAddress, target);
-    const calendar = new ews.FolderId(ews.WellKnownFolderName.Calendar, new ews.Mailbox(target));
-    await ews.Folder.Bind(service, calendar, new ews.PropertySet(ews.BasePropertySet.IdOnly));
-    return undefined;
+  const envelope = calendarProbeEnvelope(target);
+  return runProbe(connection, options, async (session) => {
+    const evidence = await postSoap(session, envelope, options.signal);
+    return succeeded(evidence) ? { value: undefined } : { failure: classifyEwsError({ message: failureText(evidence) }, evidence) };
   });
 }
 
 /** Resolves an address or name in the directory; an alias resolves to the mailbox's primary address. Null when nothing matches. */
 export function resolveName(connection: EwsConnection, address: string, options: ProbeOptions = {}): Promise<ProbeResult<ResolvedName | null>> {
-  return runProbe(connection, options, async (ews, service) => {
+  return runProbe(connection, options, viaLibrary(async (ews, service) => {
     // ErrorNameResolutionNoResults is not thrown by the library: it comes back as an empty collection.
     const resolutions = await service.ResolveName(address, ews.ResolveNameSearchLocation.DirectoryOnly, false);
     const mailboxes = resolutions.GetEnumerator().map((r) => r.Mailbox);
@@ -135,7 +143,7 @@ export function resolveName(connection: EwsConnection, address: string, options:
     const wanted = address.replace(/^smtp:/i, '').toLowerCase();
     const match = mailboxes.find((m) => m.Address?.toLowerCase() === wanted) ?? mailboxes[0]!;
     return { primarySmtpAddress: match.Address, name: match.Name, ambiguous: mailboxes.length > 1 };
-  });
+  }));
 }
 
 /**
@@ -143,9 +151,9 @@ export function resolveName(connection: EwsConnection, address: string, options:
  * the account's own credentials. Null when the password never expires.
  */
 export function getPasswordExpirationDate(connection: EwsConnection, address: string, options: ProbeOptions = {}): Promise<ProbeResult<Date | null>> {
-  return runProbe(connection, options, async (_ews, service) => {
+  return runProbe(connection, options, viaLibrary(async (_ews, service) => {
     const date = await service.GetPasswordExpirationDate(address);
     // The library's DateTime wraps a moment; TotalMilliSeconds is the instant, whatever zone it was shifted to.
     return date ? new Date(date.TotalMilliSeconds) : null;
-  });
+  }));
 }

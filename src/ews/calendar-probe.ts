@@ -1,0 +1,88 @@
+// The impersonation probe's request and answer without ews-javascript-api: the one request verify sends
+// per mailbox. Through the library each probe built an ExchangeService, a request object tree, an XML
+// writer and a DOM parse of the answer: CPU per request, which kept the EWS phase far above
+// mailboxes × latency / concurrency. Here the request is a string template and the answer is read only
+// for what the probe needs: success, or the HTTP evidence that errors.ts classifies exactly as it
+// classifies the library's failures. Everything else still goes through ews-javascript-api.
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { EwsSession } from './connection';
+import { responseCodeFromXml } from './errors';
+import type { HttpEvidence } from './transport';
+
+/** What ews-javascript-api sends for Folder.Bind(calendar of <target>, IdOnly) as <target>, byte for byte. */
+const ENVELOPE = [
+  '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"',
+  ' xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types">',
+  '<soap:Header><t:RequestServerVersion Version="Exchange2013_SP1"></t:RequestServerVersion>',
+  '<t:ExchangeImpersonation><t:ConnectingSID><t:SmtpAddress>{target}</t:SmtpAddress></t:ConnectingSID></t:ExchangeImpersonation></soap:Header>',
+  '<soap:Body><m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds>',
+  '<t:DistinguishedFolderId Id="calendar"><t:Mailbox><t:EmailAddress>{target}</t:EmailAddress></t:Mailbox></t:DistinguishedFolderId>',
+  '</m:FolderIds></m:GetFolder></soap:Body></soap:Envelope>',
+].join('');
+
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+/** The GetFolder request for `target`'s calendar, impersonating `target`; the address is escaped as data. */
+export function calendarProbeEnvelope(target: string): string {
+  const escaped = target.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
+  return ENVELOPE.split('{target}').join(escaped);
+}
+
+/** Enough of any answer for errors.ts: a GetFolder answer or a SOAP fault is a few kB. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * POSTs a SOAP envelope over the session's keep-alive agent (its TLS sessions are reused too). Never
+ * throws: a transport failure comes back as evidence without a status, as RecordingXhrApi records it.
+ */
+export function postSoap(session: EwsSession, envelope: string, signal?: AbortSignal): Promise<HttpEvidence> {
+  const { connection, url, agent } = session;
+  const timeoutMs = connection.timeoutMs ?? 30_000;
+  const body = Buffer.from(envelope, 'utf8');
+  return new Promise((resolve) => {
+    const request = (url.protocol === 'http:' ? http : https).request(url, {
+      method: 'POST',
+      agent,
+      signal,
+      headers: {
+        'Content-Type': 'text/xml; charset=utf-8',
+        Accept: 'text/xml',
+        Authorization: `Basic ${Buffer.from(`${connection.username}:${connection.password}`, 'utf8').toString('base64')}`,
+        'Content-Length': body.length,
+      },
+    });
+    const failed = (error: NodeJS.ErrnoException): void => resolve({ headers: {}, errorCode: error.code, errorMessage: error.message });
+    request.setTimeout(timeoutMs, () => request.destroy(Object.assign(new Error(`timeout of ${timeoutMs}ms exceeded`), { code: 'ETIMEDOUT' })));
+    request.on('error', failed);
+    request.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        if (size < MAX_BODY_BYTES) chunks.push(chunk);
+        size += chunk.length;
+      });
+      response.on('error', failed);
+      response.on('end', () => {
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(response.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: response.statusCode, headers, ...(text ? { body: text } : {}) });
+      });
+    });
+    request.end(body);
+  });
+}
+
+/** An HTTP 200 whose every ResponseCode is NoError, with a successful response class. */
+export function succeeded(evidence: HttpEvidence): boolean {
+  return evidence.status === 200 && !!evidence.body && /ResponseClass="Success"/.test(evidence.body) && responseCodeFromXml(evidence.body) === 'NoError';
+}
+
+/** The server's own words for a failure, as the library would have put them in its error message. */
+export function failureText(evidence: HttpEvidence): string {
+  const body = evidence.body ?? '';
+  const message = /<(?:[\w.-]+:)?MessageText\b[^>]*>([^<]*)</.exec(body) ?? /<faultstring\b[^>]*>([^<]*)</.exec(body);
+  if (message) return message[1]!.trim();
+  return evidence.errorMessage ?? (evidence.status !== undefined ? `HTTP ${evidence.status}` : 'no answer');
+}
