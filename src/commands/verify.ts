@@ -15,6 +15,7 @@ import type { PropagationResult } from '../verify/propagation';
 import { basicAuthenticationFix, ewsFailureFix, ewsFailureSummary, INSECURE_WARNING } from '../verify/ews-failures';
 import { act, CommandContext } from './context';
 import type { EwsConnection } from '../ews';
+import type { ProbeRecord } from '../report/from-verify';
 
 const SCOPE_FIX = 'Widen the scope to cover them (imp grant --scope-rooms / --scope-group <bookers>, or Set-ManagementScope -RecipientRestrictionFilter), otherwise they double-book.';
 
@@ -33,6 +34,7 @@ interface VerifyOptions extends VerifyTargetOptions {
   insecure?: boolean;
   passwordStdin?: boolean;
   probe?: 'all' | 'canary';
+  report?: string;
   powershell: boolean;
 }
 
@@ -77,6 +79,7 @@ export function verifyCommand(): Command {
     .option('--insecure', 'do not verify the EWS TLS certificate (unsafe; prefer --ca)')
     .option('--password-stdin', 'read the service account password from standard input (default: the OS keychain)')
     .option('--no-powershell', 'skip the Management Shell checks (from a workstation): EWS only')
+    .option('--report <file>', 'also write the evidence for a change ticket: a self-contained .html, or .md')
     .addOption(new Option('--probe <which>', 'impersonate every mailbox (all), or only the first one in scope (canary; the scope check still covers all, as imp check does)').choices(['all', 'canary']).default('all'))
     .action(act(async (options: VerifyOptions, command: Command) => runVerify(CommandContext.of(command), options)));
 }
@@ -125,6 +128,8 @@ function settingsOf(context: CommandContext, options: VerifyOptions): Settings {
 
 async function runVerify(context: CommandContext, options: VerifyOptions): Promise<ExitCode> {
   const settings = settingsOf(context, options);
+  const { checkReportFile } = await import('../report/from-verify');
+  const reportFile = checkReportFile(options.report);
   const output = context.output;
   const checks = new Map<string, Check>();
   const record = (check: Check) => checks.set(check.id, check);
@@ -155,7 +160,24 @@ async function runVerify(context: CommandContext, options: VerifyOptions): Promi
   } catch (error) {
     throw new ImpError('EWS_URL_REFUSED', errorMessage(error), { exitCode: ExitCode.UNKNOWN, suggestion: (error as { suggestion?: string }).suggestion ?? 'Pass the on-premises EWS URL, e.g. https://mail.contoso.com/EWS/Exchange.asmx.' });
   }
-  const { password } = await obtainPassword(settings.account, options.passwordStdin);
+  // An alias: the credential, and the default logon name, are those of the primary address (issue 11.4).
+  let credentialAccount = exchange?.mailbox && !exchange.mailbox.isPrimary ? exchange.mailbox.primarySmtpAddress : settings.account;
+  let password: string;
+  try {
+    password = (await obtainPassword(credentialAccount, options.passwordStdin)).password;
+  } catch (error) {
+    const { credentialOfAlias } = await import('../credentials/alias');
+    const viaAlias = !options.passwordStdin && (error as { code?: string }).code === 'CREDENTIAL_NOT_STORED'
+      ? await credentialOfAlias(settings.account, (owner, secret) => ({ url, username: owner, password: secret, ca: settings.ca, insecure: settings.insecure }))
+      : undefined;
+    if (!viaAlias) throw error;
+    credentialAccount = viaAlias.primary;
+    password = viaAlias.password;
+  }
+  if (credentialAccount !== settings.account) {
+    output.warn(`${settings.account} is an alias of ${credentialAccount}: verify uses the password stored for ${credentialAccount}; configure the booking system with ${credentialAccount}.`);
+    if (settings.username === settings.account) settings.username = credentialAccount;
+  }
   const connection: EwsConnection = { url, username: settings.username, password, ca: settings.ca, insecure: settings.insecure };
   if (settings.insecure) output.warn(INSECURE_WARNING);
 
@@ -163,7 +185,9 @@ async function runVerify(context: CommandContext, options: VerifyOptions): Promi
   const ewsStarted = Date.now();
   const done = (propagation?: PropagationResult) => {
     timings.ewsMs = Date.now() - ewsStarted;
-    return finish(context, settings.account, url, checks, timings, propagation);
+    const code = finish(context, settings.account, url, checks, timings, propagation);
+    if (reportFile) writeVerifyReport(context, reportFile, settings, exchange, url, checks, propagation, started);
+    return code;
   };
   try {
     const login = await probeLogin(connection, settings.account, { signal: interruption.signal });
@@ -195,6 +219,28 @@ async function runVerify(context: CommandContext, options: VerifyOptions): Promi
     closeAllEwsConnections();
   }
   return done();
+}
+
+/** --report: the evidence of this run for a change ticket. */
+function writeVerifyReport(context: CommandContext, file: string, settings: Settings, exchange: VerifyResult | undefined, url: string, checks: Map<string, Check>, propagation: PropagationResult | undefined, startedAt: number): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { buildVerifyReport, writeReport } = require('../report/from-verify') as typeof import('../report/from-verify');
+  const ordered = CHECK_IDS.map((id) => checks.get(id)).filter((c): c is Check => Boolean(c));
+  const shellParameters = { account: settings.account, mailboxes: settings.mailboxes, rooms: settings.rooms, groups: settings.groups };
+  const report = buildVerifyReport({
+    account: settings.account,
+    powershell: exchange !== undefined,
+    shellParameters,
+    shellTitle: 'imp verify, Management Shell checks (changes nothing)',
+    exchange,
+    ewsUrl: url,
+    checks: ordered,
+    status: overallStatus(ordered, propagation?.ended === 'interrupted' || interruption.interrupted),
+    propagation: propagation && { attempts: propagation.attempts, waitedMs: propagation.waitedMs, ended: propagation.ended, timeline: (propagation as PropagationResult & { timeline?: ProbeRecord[] }).timeline },
+    startedAt,
+  }, context.globals);
+  writeReport(file, report);
+  context.output.line(`Report written to ${file}.`);
 }
 
 function finish(context: CommandContext, account: string, ewsUrl: string, checks: Map<string, Check>, timings: { powershellMs: number; ewsMs: number }, propagation?: PropagationResult): ExitCode {
@@ -319,14 +365,20 @@ async function impersonationCheck(
   const canary = addresses.find((a) => inScope.get(a.toLowerCase()) !== false) ?? addresses[0];
 
   let propagation: PropagationResult | undefined;
+  const timeline: ProbeRecord[] = [];
   if (mayStillPropagate) {
     propagation = await waitForPropagation({
       deadline,
       pollIntervalMs: settings.pollIntervalMs,
       signal: interruption.signal,
-      probe: async () => (await probeAll([canary]))[0] ?? { address: canary, ok: false },
+      probe: async () => {
+        const outcome = (await probeAll([canary]))[0] ?? { address: canary, ok: false };
+        timeline.push({ at: Date.now(), attempt: timeline.length + 1, address: canary, ok: outcome.ok, code: outcome.failure?.code ?? outcome.failure?.kind });
+        return outcome;
+      },
       progress: (line) => output.progress(line),
     });
+    Object.assign(propagation, { timeline });
     output.endProgress();
     if (propagation.ended === 'interrupted') {
       return { check: fail('ews.impersonation', `Interrupted while waiting for propagation (${propagation.attempts} probe(s) of ${canary}, all denied).`, 'Run imp verify again later.', { code: 'ErrorImpersonateUserDenied' }), propagation };

@@ -27,6 +27,15 @@ describe('imp credentials with an alias address', function () {
     const list = await runImp(['--json', 'credentials', 'list']);
     assert.deepEqual(JSON.parse(list.stdout).accounts, [s.account]);
 
+    // verify given the alias, without the Management Shell: EWS ResolveNames finds the primary, whose password logs in.
+    const verify = await runImp(['--json', 'verify', '--no-powershell', '--account', s.alias, '--mailbox', 'room1@contoso.com', '--wait', '0', '--ews-url', s.ewsUrl!, '--ca', s.caFile!]);
+    const report = JSON.parse(verify.stdout);
+    assert.match(verify.stderr, new RegExp(`${s.alias} is an alias of ${s.account}: verify uses the password stored for ${s.account}`));
+    const status = (id: string) => report.checks.find((c: { id: string }) => c.id === id);
+    assert.equal(status('ews.login').status, 'pass', JSON.stringify(report.checks) + verify.stderr);
+    assert.equal(status('ews.impersonation').code, 'ErrorImpersonateUserDenied', 'impersonation was tried as the primary (no role granted in this lab)');
+    assert.equal(status('account.mailbox').code, 'ErrorNonPrimarySmtpAddress', 'and it still says the booking system needs the primary address');
+
     const unknown = await runImp(['credentials', 'test', '--account', 'nobody@contoso.com', '--ews-url', s.ewsUrl!, '--ca', s.caFile!]);
     assert.equal(unknown.code, 3);
     assert.match(unknown.stderr, /No credential is stored for nobody@contoso.com/);
