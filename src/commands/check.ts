@@ -25,6 +25,7 @@ interface CheckOptions {
   warnDays?: string;
   criticalDays?: string;
   eventLog?: boolean;
+  checkRunAs?: boolean;
 }
 
 const collect = (value: string, all: string[] = []) => [...all, value];
@@ -45,6 +46,7 @@ export function checkCommand(): Command {
     .option('--warn-days <days>', 'password expiry: WARNING within this many days')
     .option('--critical-days <days>', 'password expiry: CRITICAL within this many days')
     .option('--event-log', 'write the password-expiry result to the Windows Application log (source "imp")')
+    .option('--check-run-as', 'password expiry: also watch the password of the Windows user this runs as (for scheduled runs)')
     .action(act(async (options: CheckOptions, command: Command) => runCheck(CommandContext.of(command), options)));
 }
 
@@ -100,6 +102,7 @@ async function runCheck(context: CommandContext, options: CheckOptions): Promise
   if (options.warnDays) expiryArgs.push('--warn-days', options.warnDays);
   if (options.criticalDays) expiryArgs.push('--critical-days', options.criticalDays);
   if (options.eventLog) expiryArgs.push('--event-log');
+  if (options.checkRunAs) expiryArgs.push('--check-run-as');
   const expiryRun = await runChild(context, [...expiryArgs, ...shared], password, quiet);
   const expiry = halfResult('expiry', expiryRun.code, expiryRun.stdout);
 

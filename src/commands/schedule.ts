@@ -1,4 +1,4 @@
-// imp schedule install|show|remove: run "imp expiry --check-login" every day, with the same Node and imp script.
+// imp schedule install|show|remove: run "imp check" (or "imp expiry --check-login") every day, with the same Node and imp script.
 // Windows: a Task Scheduler task (through the PowerShell session); elsewhere: a systemd user timer, or a
 // crontab line to paste. --scheduler picks one explicitly.
 import { spawnSync } from 'node:child_process';
@@ -16,9 +16,11 @@ import {
   removeJobFolder,
   sameUser,
   writeJobFolder,
+  JOB_KINDS,
   SCHEDULERS,
   windowsCommandLine,
   type ExpiryJob,
+  type JobKind,
   type Scheduler,
 } from '../schedule/job';
 import { installSystemd, removeSystemd, showSystemd, systemdUnits, systemdWatcherStatus } from '../schedule/systemd';
@@ -34,11 +36,13 @@ import {
   watcherStatus,
   type ScheduledTask,
 } from '../schedule/task';
+import { checkCommand } from './check';
 import { act, CommandContext } from './context';
 
 export interface ScheduleOptions {
   account?: string;
   scheduler?: Scheduler;
+  job?: JobKind;
   at?: string;
   runAs?: string;
   print?: boolean;
@@ -56,6 +60,7 @@ const WHY_PASSWORD =
 function withTarget(command: Command): Command {
   return command
     .option('--account <address>', "the service account's SMTP address")
+    .addOption(new Option('--job <kind>', 'what runs every day: check (imp check: the scope, one canary login and the password expiry) or expiry (imp expiry --check-login)').choices(JOB_KINDS).default('check'))
     .addOption(new Option('--scheduler <kind>', 'task (Windows Task Scheduler), systemd (user timer) or cron (default: task on Windows, systemd elsewhere)').choices(SCHEDULERS));
 }
 
@@ -69,7 +74,10 @@ export function target(command: Command, options: ScheduleOptions, extra: string
   const context = CommandContext.of(command);
   const account = checkAccount(context.setting('account', options.account));
   const scheduler = options.scheduler ?? defaultScheduler();
+  const kind = options.job ?? 'check';
   const job = expiryJob({
+    kind,
+    ...(kind === 'check' ? { command: checkCommand() } : {}),
     account,
     at: parseTimeOfDay(options.at ?? '07:00'),
     scheduler,
@@ -87,14 +95,14 @@ export function withInstallOptions(command: Command): Command {
     .option('--at <HH:mm>', 'time of day, local time', '07:00')
     .option('--run-as <user>', 'Task Scheduler: the Windows user the task runs as, who must own the keychain credential (default: you)')
     .option('--node <path>', 'the Node the job runs with (default: the one running imp now; never an npx, fnm or nvm folder)')
-    .argument('[expiry-options...]', 'more "imp expiry" options, after "--", e.g. -- --warn-days 21 --ews-url https://mail.contoso.com/EWS/Exchange.asmx');
+    .argument('[job-options...]', 'more options of the job ("imp check" or "imp expiry"), after "--", e.g. -- --rooms --warn-days 21');
 }
 
 export function scheduleCommand(): Command {
   const schedule = new Command('schedule');
   schedule.addCommand(
     withInstallOptions(new Command('install'))
-      .description('install (or replace) the daily "imp expiry --check-login" run; extra expiry options go after "--"')
+      .description('install (or replace) the daily "imp check" run (--job expiry: "imp expiry --check-login"); the job\'s own options go after "--"')
       .option('--password-stdin', "Task Scheduler: read the run-as user's Windows password from stdin instead of asking")
       .option('--print', 'show what would be installed, install nothing')
       .option('--no-test', 'do not run the job once after installing it')
@@ -134,7 +142,7 @@ async function install({ context, scheduler, job }: Target, options: ScheduleOpt
     output.document({ scheduler, operation: 'install', name: job.name, ...installed });
     output.line(`Wrote ${installed.files.join(' and ')}${installed.verified === null ? '' : ' (systemd-analyze verify: no problems)'}.`);
     if (installed.enabled) {
-      output.line(`Enabled ${job.name}.timer: "imp expiry" for ${job.account} runs daily at ${job.at.text}; its status line goes to the journal (journalctl --user -u ${job.name}).`);
+      output.line(`Enabled ${job.name}.timer: "imp ${job.kind}" for ${job.account} runs daily at ${job.at.text}; its status line goes to the journal (journalctl --user -u ${job.name}).`);
     } else {
       output.warn(`systemctl --user is not available here (${installed.reason}); the timer is not active yet.`);
       output.line(`In a login session of this user, run:\n  ${installed.commands.join('\n  ')}`);

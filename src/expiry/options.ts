@@ -77,22 +77,23 @@ const REFUSED_IN_JOB: Partial<Record<keyof ExpiryFlags, string>> = {
  * The options after "--" of `imp schedule install`, parsed and checked as `imp expiry` would, and written back
  * in one canonical form (paths absolute, so the job finds them from its own folder).
  */
-export function checkJobOptions(extra: string[], cwd = process.cwd()): string[] {
-  const probe = withExpiryOptions(new Command('expiry')).exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+export function checkJobOptions(extra: string[], cwd = process.cwd(), command: Command = withExpiryOptions(new Command('expiry'))): string[] {
+  const name = command.name();
+  const probe = command.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
   let parsed: { operands: string[]; unknown: string[] };
   try {
     parsed = probe.parseOptions(extra);
   } catch (error) {
     const message = error instanceof CommanderError ? error.message.replace(/^error: /, '') : String(error);
-    throw new UsageError(`The options for the scheduled "imp expiry" are not valid: ${message}.`, 'Pass "imp expiry" options after "--", e.g. -- --warn-days 21.');
+    throw new UsageError(`The options for the scheduled "imp ${name}" are not valid: ${message}.`, `Pass "imp ${name}" options after "--", e.g. -- --warn-days 21.`);
   }
   const stray = [...parsed.unknown, ...parsed.operands];
   if (stray.length) {
-    throw new UsageError(`"${stray[0]}" is not an option of "imp expiry", so the scheduled run would refuse it.`, 'See "imp expiry --help" for its options.');
+    throw new UsageError(`"${stray[0]}" is not an option of "imp ${name}", so the scheduled run would refuse it.`, `See "imp ${name} --help" for its options.`);
   }
   const flags = probe.opts<ExpiryFlags>();
   for (const [key, why] of Object.entries(REFUSED_IN_JOB)) {
-    if (flags[key as keyof ExpiryFlags] !== undefined) throw new UsageError(`"--${kebab(key)}" cannot be passed to the scheduled "imp expiry": ${why}.`, 'Leave it out.');
+    if (flags[key as keyof ExpiryFlags] !== undefined) throw new UsageError(`"--${kebab(key)}" cannot be passed to the scheduled "imp ${name}": ${why}.`, 'Leave it out.');
   }
   thresholdsOf(flags);
   if (flags.ewsUrl !== undefined && !/^https:\/\/[^\s/]+/i.test(flags.ewsUrl)) {
@@ -106,8 +107,12 @@ export function checkJobOptions(extra: string[], cwd = process.cwd()): string[] 
   const args: string[] = [];
   for (const option of probe.options) {
     const key = option.attributeName() as keyof ExpiryFlags;
-    const value = flags[key];
+    const value = flags[key] as unknown;
     if (value === undefined) continue;
+    if (Array.isArray(value)) {
+      for (const item of value) args.push(option.long!, String(item));
+      continue;
+    }
     if (option.negate) {
       if (value === false) args.push(option.long!);
     } else if (typeof value === 'boolean') {

@@ -8,5 +8,5 @@ export function cronLine(job: ExpiryJob, uid = userInfo().uid): string {
   const bus = `DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/${uid}/bus`;
   // cron turns an unescaped % into a newline.
   const line = `${job.at.minute} ${job.at.hour} * * * cd ${shellWord(job.workingDirectory)} && ${bus} ${command}`.replace(/%/g, '\\%');
-  return `# ${job.name}: daily imp password expiry check of ${job.account}\n${line}`;
+  return `# ${job.name}: daily imp ${job.kind} of ${job.account}\n${line}`;
 }

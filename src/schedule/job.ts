@@ -6,9 +6,14 @@ import { posix, resolve, win32 } from 'node:path';
 import { UsageError } from '../errors';
 import type { GlobalOptions } from '../commands/context';
 import { DEFAULT_CONFIG_FILE, type Config } from '../config';
+import type { Command } from 'commander';
 import { checkJobOptions } from '../expiry/options';
 
 export type Scheduler = 'task' | 'systemd' | 'cron';
+
+/** What runs every day: imp check (verify's scope and canary, and the password expiry), or imp expiry alone. */
+export type JobKind = 'check' | 'expiry';
+export const JOB_KINDS: JobKind[] = ['check', 'expiry'];
 export const SCHEDULERS: Scheduler[] = ['task', 'systemd', 'cron'];
 
 /** Task Scheduler on Windows, a systemd user timer elsewhere; --scheduler overrides (tests use "task" on Linux). */
@@ -32,8 +37,9 @@ export function parseTimeOfDay(text: string): TimeOfDay {
 }
 
 export interface ExpiryJob {
+  kind: JobKind;
   account: string;
-  /** imp-expiry-<account slug>: the task name, and the systemd unit names without suffix. */
+  /** imp-<kind>-<account slug>: the task name, and the systemd unit names without suffix. */
   name: string;
   at: TimeOfDay;
   /** The first run's date and time: local time without a UTC offset, so the task keeps its wall-clock time across daylight saving. */
@@ -52,9 +58,9 @@ export interface ExpiryJob {
   config: Record<string, unknown>;
 }
 
-export function jobName(account: string): string {
+export function jobName(account: string, kind: JobKind = 'expiry'): string {
   const slug = account.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
-  return `imp-expiry-${slug}`;
+  return `imp-${kind}-${slug}`;
 }
 
 /** imp's folder for scheduled jobs: ProgramData on Windows (the run-as user can read it), the XDG config folder elsewhere. */
@@ -87,6 +93,9 @@ export function startBoundary(at: TimeOfDay, now: Date): string {
 }
 
 export interface JobInput {
+  kind?: JobKind;
+  /** The job command's options, to check the options after "--" against (default: imp expiry's). */
+  command?: Command;
   account: string;
   at: TimeOfDay;
   scheduler: Scheduler;
@@ -104,22 +113,28 @@ export interface JobInput {
 
 export function expiryJob(input: JobInput): ExpiryJob {
   const cwd = input.cwd ?? process.cwd();
-  const name = jobName(input.account);
+  const kind = input.kind ?? 'expiry';
+  const name = jobName(input.account, kind);
   const root = input.root ?? jobsRoot();
   const join = root.includes('\\') && !root.includes('/') ? win32.join : posix.join;
   const workingDirectory = join(root, name);
   const configFile = join(workingDirectory, DEFAULT_CONFIG_FILE);
   // On Windows the result goes to the event log and nothing needs printing, and the run-as user's own password
   // is watched too; elsewhere the journal or cron's mail keeps the status line, so it is not silenced.
-  const reporting = input.scheduler === 'task' ? ['--event-log', '--check-run-as', '--quiet'] : [];
+  const onWindows = input.scheduler === 'task';
+  const head =
+    kind === 'check'
+      ? ['check', '--account', input.account, ...(onWindows ? ['--event-log', '--check-run-as', '--quiet'] : [])]
+      : ['expiry', '--account', input.account, '--check-login', ...(onWindows ? ['--event-log', '--check-run-as', '--quiet'] : [])];
   const job: ExpiryJob = {
+    kind,
     account: input.account,
     name,
     at: input.at,
     startBoundary: startBoundary(input.at, input.now ?? new Date()),
     node: input.node ? resolve(cwd, input.node) : process.execPath,
     script: resolve(input.script ?? process.argv[1] ?? 'imp'),
-    args: ['expiry', '--account', input.account, '--check-login', ...reporting, '--config', configFile, ...checkJobOptions(input.extra, cwd)],
+    args: [...head, '--config', configFile, ...checkJobOptions(input.extra, cwd, input.command)],
     workingDirectory,
     configFile,
     config: jobConfig(input.config ?? {}, input.globals, cwd),

@@ -19,7 +19,7 @@ const escapeSpecifiers = (text: string): string => text.replace(/%/g, '%%');
 export function systemdUnits(job: ExpiryJob): SystemdUnits {
   const service = [
     '[Unit]',
-    escapeSpecifiers(`Description=imp: password expiry check of ${job.account}`),
+    escapeSpecifiers(`Description=imp ${job.kind}: daily check of ${job.account}`),
     '',
     '[Service]',
     'Type=oneshot',
@@ -30,7 +30,7 @@ export function systemdUnits(job: ExpiryJob): SystemdUnits {
   ].join('\n');
   const timer = [
     '[Unit]',
-    escapeSpecifiers(`Description=Daily imp password expiry check of ${job.account}`),
+    escapeSpecifiers(`Description=Daily imp ${job.kind} of ${job.account}`),
     '',
     '[Timer]',
     `OnCalendar=*-*-* ${job.at.text}:00`,

@@ -52,7 +52,7 @@ export function taskInstallParameters(job: ExpiryJob, user: string) {
     operation: 'install',
     ...taskParameters(job),
     ...taskAction(job),
-    description: `imp: daily password expiry check of ${job.account}. ${DESCRIPTION_NOTE}`,
+    description: `imp: daily ${job.kind} of ${job.account}. ${DESCRIPTION_NOTE}`,
     startBoundary: job.startBoundary,
     user,
     eventLogName: EVENT_LOG_NAME,

@@ -38,7 +38,7 @@ describe('imp schedule with Task Scheduler (simulated Schedule.Service COM API)'
   });
 
   const schedule = (operation: string, args: string[] = [], watch?: ProcessWatch) =>
-    runImp([...lab.moduleArgs, 'schedule', operation, '--account', SERVICE, '--scheduler', 'task', ...args], {
+    runImp([...lab.moduleArgs, 'schedule', operation, '--account', SERVICE, '--job', 'expiry', '--scheduler', 'task', ...args], {
       input: `${password}\n`,
       env: { XDG_CONFIG_HOME: home },
       onSpawn: (child) => watch?.watch(child.pid!),
@@ -151,7 +151,7 @@ describe('imp schedule with Task Scheduler (simulated Schedule.Service COM API)'
 
   it('refuses what the job could not use: --password-stdin, bad or unknown expiry options, "%" and control characters', async () => {
     const refuse = (args: string[], globals: string[] = []) =>
-      runImp([...globals, 'schedule', 'install', '--account', SERVICE, '--scheduler', 'task', '--print', ...args], { env: { XDG_CONFIG_HOME: home } });
+      runImp([...globals, 'schedule', 'install', '--account', SERVICE, '--job', 'expiry', '--scheduler', 'task', '--print', ...args], { env: { XDG_CONFIG_HOME: home } });
     const runs = await Promise.all([
       refuse(['--', '--password-stdin']),
       refuse(['--', '--warn-days', 'abc']),
@@ -168,6 +168,24 @@ describe('imp schedule with Task Scheduler (simulated Schedule.Service COM API)'
     assert.match(percent!, /contains "%".*Task Scheduler would expand %NAME%/);
     assert.match(newline!, /the configuration value "exchangeModule" contains a control character/);
     assert.match(noPassword!, /needs the Windows password of CONTOSO\\administrator\. The task runs as CONTOSO\\administrator with logon type Password.*Credential Manager.*DPAPI/);
+  });
+
+  it('the default job is "imp check", with its own options checked as imp check would', async () => {
+    const base = ['schedule', 'install', '--account', SERVICE, '--scheduler', 'task', '--print', '--json'];
+    const [run, unknown] = await Promise.all([
+      runImp([...base, '--', '--rooms', '--group', 'Room Bookers', '--warn-days', '21'], { env: { XDG_CONFIG_HOME: home } }),
+      runImp([...base, '--', '--check-login'], { env: { XDG_CONFIG_HOME: home } }),
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    const plan = JSON.parse(run.stdout);
+    assert.equal(plan.taskName, 'imp-check-svc-booking-contoso-com');
+    const config = join(home, 'imp', 'imp-check-svc-booking-contoso-com', 'imp.config.json');
+    assert.equal(
+      plan.argument,
+      `${windowsArgument(CLI)} check --account ${SERVICE} --event-log --check-run-as --quiet --config ${windowsArgument(config)} --rooms --group "Room Bookers" --warn-days 21`,
+    );
+    assert.equal(unknown.code, 3);
+    assert.match(unknown.stderr, /"--check-login" is not an option of "imp check"/);
   });
 
   it('--print shows the first start as local time without a UTC offset, and writes nothing', async () => {
@@ -190,10 +208,10 @@ describe('imp schedule with systemd and cron (Linux)', function () {
   const jobArgs = (...extra: string[]) => ['expiry', '--account', SERVICE, '--check-login', '--config', join(jobDir, 'imp.config.json'), ...extra];
 
   it('--print shows the systemd service and timer, run from imp\'s own job folder', async () => {
-    const run = await runImp(['schedule', 'install', '--account', SERVICE, '--scheduler', 'systemd', '--print', '--', '--warn-days', '21'], { env: { XDG_CONFIG_HOME: config } });
+    const run = await runImp(['schedule', 'install', '--account', SERVICE, '--job', 'expiry', '--scheduler', 'systemd', '--print', '--', '--warn-days', '21'], { env: { XDG_CONFIG_HOME: config } });
     assert.equal(run.code, 0, run.stderr);
     const exec = [process.execPath, CLI, ...jobArgs('--warn-days', '21')].map((a) => `"${a}"`).join(' ');
-    assert.ok(run.stdout.includes(`# ${TASK}.service\n[Unit]\nDescription=imp: password expiry check of ${SERVICE}\n`), run.stdout);
+    assert.ok(run.stdout.includes(`# ${TASK}.service\n[Unit]\nDescription=imp expiry: daily check of ${SERVICE}\n`), run.stdout);
     assert.ok(run.stdout.includes(`Type=oneshot\nWorkingDirectory=${jobDir}\nExecStart=${exec}\n`), run.stdout);
     assert.ok(run.stdout.includes(`# ${TASK}.timer\n`));
     assert.match(run.stdout, /^OnCalendar=\*-\*-\* 07:00:00$/m);
@@ -203,12 +221,12 @@ describe('imp schedule with systemd and cron (Linux)', function () {
   });
 
   it('--print with cron gives one crontab line that reaches the user\'s D-Bus session', async () => {
-    const run = await runImp(['schedule', 'install', '--account', SERVICE, '--scheduler', 'cron', '--at', '18:45', '--print'], { env: { XDG_CONFIG_HOME: config } });
+    const run = await runImp(['schedule', 'install', '--account', SERVICE, '--job', 'expiry', '--scheduler', 'cron', '--at', '18:45', '--print'], { env: { XDG_CONFIG_HOME: config } });
     assert.equal(run.code, 0, run.stderr);
     const uid = process.getuid!();
     assert.equal(
       run.stdout,
-      `# ${TASK}: daily imp password expiry check of ${SERVICE}\n` +
+      `# ${TASK}: daily imp expiry of ${SERVICE}\n` +
         `45 18 * * * cd ${shellWord(jobDir)} && DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/${uid}/bus ` +
         `${[process.execPath, CLI, ...jobArgs()].map(shellWord).join(' ')}\n`,
     );
@@ -218,7 +236,7 @@ describe('imp schedule with systemd and cron (Linux)', function () {
   it('install writes the job folder and units, runs the job once and reports it; show and remove work', async () => {
     // No systemctl on PATH: like a container, or a server without a login session.
     const env = { XDG_CONFIG_HOME: config, PATH: config };
-    const install = await runImp(['--timeout', '90s', 'schedule', 'install', '--account', SERVICE, '--scheduler', 'systemd', '--at', '05:15'], { env });
+    const install = await runImp(['--timeout', '90s', 'schedule', 'install', '--account', SERVICE, '--job', 'expiry', '--scheduler', 'systemd', '--at', '05:15'], { env });
     const dir = join(config, 'systemd', 'user');
     assert.match(readFileSync(join(dir, `${TASK}.timer`), 'utf8'), /^OnCalendar=\*-\*-\* 05:15:00$/m);
     assert.match(readFileSync(join(dir, `${TASK}.service`), 'utf8'), /^ExecStart=.*"expiry" "--account" "svc-booking@contoso.com" "--check-login" "--config" ".*imp.config.json"$/m);
@@ -230,11 +248,11 @@ describe('imp schedule with systemd and cron (Linux)', function () {
     assert.equal(install.code, 3, install.stderr);
     assert.match(install.stdout, /Test run of the job…\n {2}result: exit 3: error: --check-login needs the EWS URL/);
 
-    const show = await runImp(['schedule', 'show', '--account', SERVICE, '--scheduler', 'systemd'], { env });
+    const show = await runImp(['schedule', 'show', '--account', SERVICE, '--job', 'expiry', '--scheduler', 'systemd'], { env });
     assert.match(show.stdout, /imp-expiry-svc-booking-contoso-com.timer .*: \*-\*-\* 05:15:00/);
     assert.equal(show.code, 3, 'no run information: UNKNOWN');
 
-    const remove = await runImp(['schedule', 'remove', '--account', SERVICE, '--scheduler', 'systemd'], { env });
+    const remove = await runImp(['schedule', 'remove', '--account', SERVICE, '--job', 'expiry', '--scheduler', 'systemd'], { env });
     assert.equal(remove.code, 0, remove.stderr);
     assert.ok(!existsSync(join(dir, `${TASK}.timer`)) && !existsSync(join(dir, `${TASK}.service`)) && !existsSync(jobDir));
   });
