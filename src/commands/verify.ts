@@ -7,6 +7,7 @@ import { formatDuration, parseDuration } from '../duration';
 import { readCaFile } from '../credentials/login';
 import { obtainPassword } from '../credentials/password';
 import { checkAccount, checkAddress, checkGroupName } from '../exchange/names';
+import { UNANSWERED } from '../ews/errors';
 import type { Assignment, VerifyResult } from '../exchange/schemas';
 import { interruption } from '../interrupt';
 import { CHECK_IDS, exitCodeOf, fail, overallStatus, pass, renderReport, skip, warn, type Check } from '../verify/checks';
@@ -183,14 +184,16 @@ async function runVerify(context: CommandContext, options: VerifyOptions): Promi
 
   const { probeLogin, resolveName, closeAllEwsConnections } = await import('../ews');
   const ewsStarted = Date.now();
+  let unanswered = false;
   const done = (propagation?: PropagationResult) => {
     timings.ewsMs = Date.now() - ewsStarted;
-    const code = finish(context, settings.account, url, checks, timings, propagation);
-    if (reportFile) writeVerifyReport(context, reportFile, settings, exchange, url, checks, propagation, started);
+    const code = finish(context, settings.account, url, checks, timings, propagation, unanswered);
+    if (reportFile) writeVerifyReport(context, reportFile, settings, exchange, url, checks, propagation, started, unanswered);
     return code;
   };
   try {
     const login = await probeLogin(connection, settings.account, { signal: interruption.signal });
+    unanswered = !login.ok && UNANSWERED.has(login.failure.kind);
     if (login.ok) {
       record(
         settings.insecure
@@ -222,7 +225,7 @@ async function runVerify(context: CommandContext, options: VerifyOptions): Promi
 }
 
 /** --report: the evidence of this run for a change ticket. */
-function writeVerifyReport(context: CommandContext, file: string, settings: Settings, exchange: VerifyResult | undefined, url: string, checks: Map<string, Check>, propagation: PropagationResult | undefined, startedAt: number): void {
+function writeVerifyReport(context: CommandContext, file: string, settings: Settings, exchange: VerifyResult | undefined, url: string, checks: Map<string, Check>, propagation: PropagationResult | undefined, startedAt: number, unanswered: boolean): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { buildVerifyReport, writeReport } = require('../report/from-verify') as typeof import('../report/from-verify');
   const ordered = CHECK_IDS.map((id) => checks.get(id)).filter((c): c is Check => Boolean(c));
@@ -235,7 +238,7 @@ function writeVerifyReport(context: CommandContext, file: string, settings: Sett
     exchange,
     ewsUrl: url,
     checks: ordered,
-    status: overallStatus(ordered, propagation?.ended === 'interrupted' || interruption.interrupted),
+    status: overallStatus(ordered, propagation?.ended === 'interrupted' || interruption.interrupted || unanswered),
     propagation: propagation && { attempts: propagation.attempts, waitedMs: propagation.waitedMs, ended: propagation.ended, timeline: (propagation as PropagationResult & { timeline?: ProbeRecord[] }).timeline },
     startedAt,
   }, context.globals);
@@ -243,10 +246,11 @@ function writeVerifyReport(context: CommandContext, file: string, settings: Sett
   context.output.line(`Report written to ${file}.`);
 }
 
-function finish(context: CommandContext, account: string, ewsUrl: string, checks: Map<string, Check>, timings: { powershellMs: number; ewsMs: number }, propagation?: PropagationResult): ExitCode {
+function finish(context: CommandContext, account: string, ewsUrl: string, checks: Map<string, Check>, timings: { powershellMs: number; ewsMs: number }, propagation?: PropagationResult, unanswered = false): ExitCode {
   const ordered = CHECK_IDS.map((id) => checks.get(id)).filter((c): c is Check => Boolean(c));
   const interrupted = propagation?.ended === 'interrupted' || interruption.interrupted;
-  const status = overallStatus(ordered, interrupted);
+  // Exchange unreachable, or answering with no SOAP: nothing was learnt about the account (UNKNOWN, as the README says).
+  const status = overallStatus(ordered, interrupted || unanswered);
   const output = context.output;
   output.endProgress();
   output.document({

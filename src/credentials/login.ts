@@ -4,6 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ExitCode, ImpError, UsageError, errorMessage } from '../errors';
 import type { EwsConnection, EwsFailure, EwsFailureKind } from '../ews';
+import { UNANSWERED } from '../ews/errors';
 import { interruption } from '../interrupt';
 import { ewsFailureFix, ewsFailureSummary } from '../verify/ews-failures';
 
@@ -26,14 +27,13 @@ export interface LoginOutcome {
 
 /** EWS answers these only after IIS accepted the logon name and password: the password is proven. */
 const AUTHENTICATED: ReadonlySet<EwsFailureKind> = new Set(['no-mailbox', 'non-primary', 'access-denied', 'impersonation-denied']);
-/** The server was not asked or could not answer: no verdict on the password (UNKNOWN, not CRITICAL). */
-const NOT_ASKED: ReadonlySet<EwsFailureKind> = new Set(['network', 'timeout', 'unavailable', 'server-busy']);
 
 export class LoginFailedError extends ImpError {
   constructor(target: LoginTarget, failure: EwsFailure, prefix = '') {
     const who = { account: target.account, username: target.username };
     super(`EWS_LOGIN_${failure.kind.toUpperCase().replace(/-/g, '_')}`, `${prefix}${ewsFailureSummary(failure, who)}`, {
-      exitCode: NOT_ASKED.has(failure.kind) ? ExitCode.UNKNOWN : ExitCode.CRITICAL,
+      // The server was not asked or could not answer: no verdict on the password (UNKNOWN, not CRITICAL).
+      exitCode: UNANSWERED.has(failure.kind) ? ExitCode.UNKNOWN : ExitCode.CRITICAL,
       suggestion: ewsFailureFix(failure, who),
       details: { url: target.url, username: target.username, failure },
     });

@@ -24,7 +24,12 @@ export type EwsFailureKind =
   | 'timeout'
   | 'network'
   | 'access-denied'
+  | 'not-soap'
+  | 'not-found'
   | 'other';
+
+/** The server did not give an answer about the account: imp cannot tell (UNKNOWN), never CRITICAL. */
+export const UNANSWERED: ReadonlySet<EwsFailureKind> = new Set(['network', 'timeout', 'unavailable', 'server-busy', 'not-soap', 'not-found']);
 
 export type TlsProblem = 'self-signed' | 'untrusted-issuer' | 'hostname-mismatch' | 'expired' | 'not-yet-valid' | 'handshake';
 
@@ -90,6 +95,39 @@ const TLS_TEXT: Record<TlsProblem, string> = {
 };
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
+
+/** Each way of not reaching the server in words of its own. */
+function networkMessage(code: string | undefined, message: string): string {
+  switch (code) {
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return `The connection was reset before EWS answered (${code}): a proxy, load balancer or firewall may be cutting it. (${message})`;
+    case 'ECONNREFUSED':
+      return `Nothing accepts connections at that host and port (ECONNREFUSED). (${message})`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `The host name does not resolve (${code}). (${message})`;
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `There is no network route to the host (${code}). (${message})`;
+    default:
+      return `Could not reach the EWS endpoint: ${message}`;
+  }
+}
+
+/** What a server sent instead of SOAP, briefly: never more than a short, single-line excerpt. */
+function whatCameBack(body: string | undefined): string {
+  const text = (body ?? '').trim();
+  if (!text) return 'the body was empty';
+  const excerpt = (value: string) => JSON.stringify(value.replace(/\s+/g, ' ').slice(0, 80));
+  if (/<html[\s>]/i.test(text)) {
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
+    return title ? `an HTML page titled ${excerpt(title)}` : 'an HTML page';
+  }
+  const root = /^(?:<\?xml[^>]*\?>\s*)?<([\w.:-]+)/.exec(text)?.[1];
+  if (root) return `XML that is not a SOAP envelope, <${root}>`;
+  return `plain text ${excerpt(text)}`;
+}
 
 const CODE_KINDS: Record<string, EwsFailureKind> = {
   ErrorImpersonateUserDenied: 'impersonation-denied',
@@ -200,8 +238,15 @@ export function classifyEwsError(error: unknown, evidence?: HttpEvidence): EwsFa
       return { kind: 'timeout', errorCode: transportCode, message: `The EWS request timed out (${transportMessage}).` };
     }
     if ((transportCode && NETWORK_CODES.has(transportCode)) || /ECONN|ENOTFOUND|EHOSTUNREACH|socket hang up|getaddrinfo/i.test(transportMessage)) {
-      return { kind: 'network', errorCode: transportCode, message: `Could not reach the EWS endpoint: ${transportMessage}` };
+      return { kind: 'network', errorCode: transportCode, message: networkMessage(transportCode, transportMessage) };
     }
+  }
+
+  if (evidence?.notSoap && status !== undefined) {
+    return { kind: 'not-soap', httpStatus: status, message: `EWS answered HTTP ${status} with no SOAP body (${whatCameBack(evidence.body)}).` };
+  }
+  if (status === 404) {
+    return { kind: 'not-found', httpStatus: 404, message: 'EWS answered HTTP 404: nothing is published at this URL (the EWS path is /EWS/Exchange.asmx).' };
   }
 
   const headers = evidence?.headers ?? {};

@@ -14,6 +14,8 @@ export interface HttpEvidence {
   /** Node/axios error code for failures without an HTTP answer: CERT_HAS_EXPIRED, ECONNREFUSED, ECONNABORTED… */
   errorCode?: string;
   errorMessage?: string;
+  /** A 200 or 500 answer whose body is not a SOAP envelope (empty, text, HTML, other XML). */
+  notSoap?: boolean;
 }
 
 /** The library types this as Promise<XMLHttpRequest>, a DOM type this Node project does not load. */
@@ -48,6 +50,32 @@ function evidenceFrom(response: Record<string, unknown>): HttpEvidence {
   return evidence;
 }
 
+/** A SOAP 1.1 envelope, as Exchange answers, closed at the end (a truncated one cannot be read either). */
+export function isSoapEnvelope(body: string | undefined): boolean {
+  if (!body) return false;
+  const open = /<([\w.-]+:)?Envelope\b[^>]*\bxmlns(:[\w.-]+)?\s*=\s*["']http:\/\/schemas\.xmlsoap\.org\/soap\/envelope\/["']/.exec(body);
+  return Boolean(open) && new RegExp(`</${open![1] ?? ''}Envelope>\\s*$`).test(body);
+}
+
+/**
+ * ews-javascript-api reads the body of every 200 and 500 answer as SOAP, and an empty body, plain text, an
+ * HTML page or other XML makes it throw a TypeError outside any promise (a crash, and a probe that never
+ * settles). Such an answer is turned into a rejection the library passes on without reading a body; the
+ * evidence keeps the real status and body for errors.ts.
+ */
+function withoutUnparsableBody(status: number | undefined, answer: unknown): object | undefined {
+  // The whole body: the evidence keeps only its first 64 KB.
+  const body = (answer as { responseText?: unknown } | undefined)?.responseText;
+  if ((status !== 200 && status !== 500) || isSoapEnvelope(typeof body === 'string' ? body : undefined)) return undefined;
+  return {
+    status: 0,
+    message: `HTTP ${status} without a SOAP body`,
+    responseText: '',
+    getAllResponseHeaders: () => '',
+    getResponseHeader: () => null,
+  };
+}
+
 export class RecordingXhrApi implements IXHRApi {
   /** The last answer (or transport failure) seen; undefined before the first request. */
   evidence: HttpEvidence | undefined;
@@ -60,14 +88,22 @@ export class RecordingXhrApi implements IXHRApi {
 
   async xhr(options: IXHROptions, progress?: (data: IXHRProgress) => void): XhrResult {
     this.evidence = undefined;
+    let response: Awaited<XhrResult>;
     try {
-      const response = await this.inner.xhr(options, progress);
-      this.evidence = evidenceFrom(response as unknown as Record<string, unknown>);
-      return response;
+      response = await this.inner.xhr(options, progress);
     } catch (failure) {
       this.evidence = evidenceFrom((failure ?? {}) as Record<string, unknown>);
-      throw failure;
+      const refusal = withoutUnparsableBody(this.evidence.status, failure);
+      if (refusal) this.evidence.notSoap = true;
+      throw refusal ?? failure;
     }
+    this.evidence = evidenceFrom(response as unknown as Record<string, unknown>);
+    const refusal = withoutUnparsableBody(this.evidence.status, response);
+    if (refusal) {
+      this.evidence.notSoap = true;
+      throw refusal;
+    }
+    return response;
   }
 
   xhrStream(options: IXHROptions, progress: (data: IXHRProgress) => void): XhrResult {

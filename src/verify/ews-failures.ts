@@ -36,6 +36,10 @@ export function ewsFailureSummary(failure: EwsFailure, who: Who): string {
     case 'timeout':
     case 'network':
       return `EWS could not be reached: ${failure.message}`;
+    case 'not-soap':
+    case 'not-found':
+    case 'unavailable':
+      return failure.message;
     default:
       return `EWS answered ${failure.code ?? failure.kind}${failure.httpStatus ? ` (HTTP ${failure.httpStatus})` : ''}: ${failure.message}`;
   }
@@ -70,6 +74,10 @@ export function ewsFailureFix(failure: EwsFailure, who: Who, exchange?: VirtualD
     case 'timeout':
     case 'network':
       return 'Check the EWS URL, DNS and firewall (HTTPS 443 to the Exchange server).';
+    case 'not-soap':
+      return 'Check that the EWS URL reaches Exchange itself (https://<server>/EWS/Exchange.asmx), not a proxy or sign-in page; then the IIS logs (W3SVC1) and EWS logs (V15\\Logging\\Ews) on the server for the HTTP 500.';
+    case 'not-found':
+      return 'Use the EWS URL Exchange publishes: Get-WebServicesVirtualDirectory | Format-List InternalUrl,ExternalUrl (it ends in /EWS/Exchange.asmx).';
     default:
       return 'Run imp verify --verbose and check the EWS logs on the Exchange server.';
   }
