@@ -51,6 +51,17 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
   });
 }
 
+/**
+ * ews-javascript-api writes element values into the SOAP XML as they are (EwsServiceXmlWriter.WriteValue
+ * escapes nothing), so an address with "&" or "<" (Exchange allows "&" in one) would break the request or
+ * change its meaning. Every value imp hands the library passes through here (calendar-probe.ts escapes the
+ * impersonation probe's own envelope). test/ews/xml-escaping.test.ts
+ * shows, through the simulator's request log, that the server reads back exactly the address imp meant.
+ */
+export function xmlText(value: string): string {
+  return value.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
+}
+
 /** Never let the password reach a message, whatever a server or library echoes. */
 function redact(failure: EwsFailure, password: string): EwsFailure {
   if (password.length < 3 || !failure.message.includes(password)) return failure;
@@ -113,7 +124,7 @@ function viaLibrary<T>(call: (ews: EwsModule, service: ExchangeService) => Promi
 export function probeLogin(connection: EwsConnection, account?: string, options: ProbeOptions = {}): Promise<ProbeResult> {
   return runProbe(connection, options, viaLibrary(async (ews, service) => {
     const inbox = account
-      ? new ews.FolderId(ews.WellKnownFolderName.Inbox, new ews.Mailbox(account))
+      ? new ews.FolderId(ews.WellKnownFolderName.Inbox, new ews.Mailbox(xmlText(account)))
       : new ews.FolderId(ews.WellKnownFolderName.Inbox);
     await ews.Folder.Bind(service, inbox, new ews.PropertySet(ews.BasePropertySet.IdOnly));
     return undefined;
@@ -137,7 +148,7 @@ export function probeImpersonation(connection: EwsConnection, target: string, op
 export function resolveName(connection: EwsConnection, address: string, options: ProbeOptions = {}): Promise<ProbeResult<ResolvedName | null>> {
   return runProbe(connection, options, viaLibrary(async (ews, service) => {
     // ErrorNameResolutionNoResults is not thrown by the library: it comes back as an empty collection.
-    const resolutions = await service.ResolveName(address, ews.ResolveNameSearchLocation.DirectoryOnly, false);
+    const resolutions = await service.ResolveName(xmlText(address), ews.ResolveNameSearchLocation.DirectoryOnly, false);
     const mailboxes = resolutions.GetEnumerator().map((r) => r.Mailbox);
     if (!mailboxes.length) return null;
     const wanted = address.replace(/^smtp:/i, '').toLowerCase();
@@ -152,7 +163,7 @@ export function resolveName(connection: EwsConnection, address: string, options:
  */
 export function getPasswordExpirationDate(connection: EwsConnection, address: string, options: ProbeOptions = {}): Promise<ProbeResult<Date | null>> {
   return runProbe(connection, options, viaLibrary(async (_ews, service) => {
-    const date = await service.GetPasswordExpirationDate(address);
+    const date = await service.GetPasswordExpirationDate(xmlText(address));
     // The library's DateTime wraps a moment; TotalMilliSeconds is the instant, whatever zone it was shifted to.
     return date ? new Date(date.TotalMilliSeconds) : null;
   }));

@@ -20,14 +20,14 @@ export class XmlSyntaxError extends Error {
 
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
-export function decodeEntities(text: string): string {
+/** As .NET's XmlReader (and so Exchange): a bare "&" or an undeclared entity is malformed XML, not text. */
+export function decodeEntities(text: string, position = 0): string {
   if (!text.includes('&')) return text;
-  return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);/g, (whole, entity: string) => {
-    if (entity[0] === '#') {
-      const code = entity[1] === 'x' || entity[1] === 'X' ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10);
-      return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-    }
-    return ENTITIES[entity] ?? whole;
+  return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+)?(;?)/g, (whole, entity: string | undefined, semicolon: string, offset: number) => {
+    const code = entity?.[0] === '#' ? (entity[1] === 'x' || entity[1] === 'X' ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10)) : undefined;
+    const decoded = !entity || !semicolon ? undefined : code !== undefined ? (code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : undefined) : ENTITIES[entity];
+    if (decoded === undefined) throw new XmlSyntaxError(`"${whole}" is not an entity reference`, position + offset);
+    return decoded;
   });
 }
 
@@ -58,10 +58,10 @@ export function parseXml(input: string): XmlElement {
   while (i < input.length) {
     const lt = input.indexOf('<', i);
     if (lt < 0) {
-      appendText(decodeEntities(input.slice(i)));
+      appendText(decodeEntities(input.slice(i), i));
       break;
     }
-    if (lt > i) appendText(decodeEntities(input.slice(i, lt)));
+    if (lt > i) appendText(decodeEntities(input.slice(i, lt), i));
     i = lt;
     if (input.startsWith('<?', i)) {
       const end = input.indexOf('?>', i);
