@@ -3,7 +3,7 @@
 // impersonating each room and booker), waiting out RBAC propagation without hiding real faults.
 import { Command, Option } from 'commander';
 import { ExitCode, ImpError, UsageError, errorMessage } from '../errors';
-import { formatDuration, parseDuration } from '../duration';
+import { formatDuration, MAX_TIMER_MS, parseDuration } from '../duration';
 import { readCaFile } from '../credentials/login';
 import { obtainPassword } from '../credentials/password';
 import { checkAccount, checkAddress, checkGroupName } from '../exchange/names';
@@ -101,10 +101,13 @@ interface Settings {
   canaryOnly: boolean;
 }
 
+const MAX_POLL_INTERVAL_MS = 10 * 60_000;
+
 function settingsOf(context: CommandContext, options: VerifyOptions): Settings {
   const { account, mailboxes, rooms, groups } = verifyShellParameters(context, options);
   const concurrencyText = options.concurrency ?? context.config.concurrency?.toString() ?? String(DEFAULT_CONCURRENCY);
-  const concurrency = Number(concurrencyText);
+  // Digits only: Number() also takes "0x10", "1e1" and " 5".
+  const concurrency = /^\d+$/.test(concurrencyText) ? Number(concurrencyText) : NaN;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100) {
     throw new UsageError(`--concurrency "${concurrencyText}" must be a whole number from 1 to 100.`, `Use the default (${DEFAULT_CONCURRENCY}) unless your EWS throttling policy allows more.`);
   }
@@ -118,8 +121,9 @@ function settingsOf(context: CommandContext, options: VerifyOptions): Settings {
     mailboxes,
     rooms,
     groups,
-    waitMs: parseDuration(context.setting('wait', options.wait) ?? DEFAULT_WAIT, '--wait'),
-    pollIntervalMs: Math.max(100, parseDuration(context.setting('pollInterval', options.pollInterval) ?? DEFAULT_POLL_INTERVAL, '--poll-interval')),
+    waitMs: parseDuration(context.setting('wait', options.wait) ?? DEFAULT_WAIT, '--wait', { max: MAX_TIMER_MS }),
+    // Exchange takes up to 30 minutes to propagate a grant: probing less often than every 10 minutes only delays the pass.
+    pollIntervalMs: Math.max(100, parseDuration(context.setting('pollInterval', options.pollInterval) ?? DEFAULT_POLL_INTERVAL, '--poll-interval', { max: MAX_POLL_INTERVAL_MS })),
     concurrency,
     ca: readCaFile(context.setting('ca', options.ca)),
     insecure: Boolean(options.insecure),
