@@ -8,7 +8,7 @@
 // - real Exchange may pad ResponseCode text with whitespace; a code the library cannot map is recovered
 //   from the raw response.
 import { loadedEws } from './connection';
-import type { HttpEvidence } from './transport';
+import { isSoapEnvelope, type HttpEvidence } from './transport';
 
 export type EwsFailureKind =
   | 'unauthorized'
@@ -242,7 +242,9 @@ export function classifyEwsError(error: unknown, evidence?: HttpEvidence): EwsFa
     }
   }
 
-  if (evidence?.notSoap && status !== undefined) {
+  // The transport marks it; a probe sent without the library (calendar-probe.ts) brings its body instead.
+  const notSoap = evidence !== undefined && (status === 200 || status === 500) && (evidence.notSoap ?? (!isSoapEnvelope(evidence.body) && !responseCodeFromXml(evidence.body)));
+  if (notSoap && status !== undefined) {
     return { kind: 'not-soap', httpStatus: status, message: `EWS answered HTTP ${status} with no SOAP body (${whatCameBack(evidence.body)}).` };
   }
   if (status === 404) {

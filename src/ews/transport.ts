@@ -94,15 +94,13 @@ export class RecordingXhrApi implements IXHRApi {
     } catch (failure) {
       this.evidence = evidenceFrom((failure ?? {}) as Record<string, unknown>);
       const refusal = withoutUnparsableBody(this.evidence.status, failure);
-      if (refusal) this.evidence.notSoap = true;
+      this.evidence.notSoap = Boolean(refusal);
       throw refusal ?? failure;
     }
     this.evidence = evidenceFrom(response as unknown as Record<string, unknown>);
     const refusal = withoutUnparsableBody(this.evidence.status, response);
-    if (refusal) {
-      this.evidence.notSoap = true;
-      throw refusal;
-    }
+    this.evidence.notSoap = Boolean(refusal);
+    if (refusal) throw refusal;
     return response;
   }
 

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closeAllEwsConnections, probeLogin, type EwsConnection, type ProbeResult } from '../../src/ews';
+import { closeAllEwsConnections, probeImpersonation, probeLogin, type EwsConnection, type ProbeResult } from '../../src/ews';
 import { generateCertificateChain } from '../../src/sim/ews';
 import { runImp } from '../helpers/imp';
 
@@ -64,8 +64,10 @@ describe('broken EWS answers', function () {
   const connection = (mode: string): EwsConnection => ({ url: `${base}/${mode}/EWS/Exchange.asmx`, username: 'svc-booking@contoso.com', password: 'pw', ca: chain.caCertPem, timeoutMs: 1500 });
 
   /** The probe must settle: a TypeError inside ews-javascript-api used to leave it pending for ever. */
-  async function probe(mode: string): Promise<ProbeResult> {
-    const settled = probeLogin(connection(mode), 'svc-booking@contoso.com', { maxUnavailableRetries: 0 });
+  async function probe(mode: string, impersonating = false): Promise<ProbeResult> {
+    const options = { maxUnavailableRetries: 0 };
+    // Login goes through ews-javascript-api; the impersonation probe is sent without it (calendar-probe.ts).
+    const settled = impersonating ? probeImpersonation(connection(mode), 'room1@contoso.com', options) : probeLogin(connection(mode), 'svc-booking@contoso.com', options);
     const never = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${mode}: the probe never settled`)), 15_000).unref());
     return Promise.race([settled, never]);
   }
@@ -83,11 +85,13 @@ describe('broken EWS answers', function () {
     ['silent', 'timeout', /^The EWS request timed out/],
   ];
   for (const [mode, kind, message] of expected) {
-    it(`${mode}: ${kind}`, async () => {
-      const result = await probe(mode);
-      assert.ok(!result.ok);
-      assert.equal(result.failure.kind, kind, result.failure.message);
-      assert.match(result.failure.message, message);
+    it(`${mode}: ${kind}, for the login and the impersonation probe alike`, async () => {
+      for (const impersonating of [false, true]) {
+        const result = await probe(mode, impersonating);
+        assert.ok(!result.ok);
+        assert.equal(result.failure.kind, kind, result.failure.message);
+        assert.match(result.failure.message, message);
+      }
     });
   }
 
