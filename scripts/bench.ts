@@ -5,7 +5,9 @@
 //     the EWS floor (N × latency / concurrency);
 //   peak RSS of verify over two much larger organisations (1 ms latency), and from the two the bytes
 //     each further mailbox costs; PowerShell processes per verify;
-//   start-up: `imp --version` vs `node -e 0`, and the modules `imp --version` loads.
+//   start-up: `imp --version` vs `node -e 0`, and the modules `imp --version` loads;
+//   scope coverage of N targets: one Get-Recipient per scope (what verify does) vs one
+//     Get-ManagementRoleAssignment -WritableRecipient per target (measured on a sample, scaled to N).
 // PowerShell: IMP_POWERSHELL, else .tools/pwsh (bash scripts/setup). A failed run stops the bench at once,
 // and every simulator it started is stopped on every path, Ctrl-C included.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -161,6 +163,47 @@ function startup() {
   return { nodeMs: node, versionMs: version, helpMs: help, ratio: version / node, modules: modules.total, heavyModules: modules.heavy };
 }
 
+/** Issue 9 C: which way of asking Exchange "is this target in the account's scope?" costs less. */
+async function scopeCoverageCost(targets: number) {
+  const sim = await SimProcess.start(['--rooms', String(targets), '--users', '0']);
+  simulators.add(sim);
+  try {
+    const s = sim.lab.settings;
+    const grant = await imp(['grant', '--account', s.account, '--scope-rooms', ...sim.lab.moduleArgs], '');
+    if (grant.code !== 0) throw new Error(`grant failed: ${grant.stderr}`);
+    const sample = Math.min(targets, 50);
+    const script = `
+      $ErrorActionPreference = 'Stop'
+      Import-Module -Name $env:IMP_BENCH_MODULE -DisableNameChecking
+      $dn = (Get-Mailbox -Identity $env:IMP_BENCH_ACCOUNT).DistinguishedName
+      $rooms = @(Get-Mailbox -RecipientTypeDetails RoomMailbox -ResultSize Unlimited)
+      $perScope = Measure-Command {
+        foreach ($a in @(Get-ManagementRoleAssignment -RoleAssignee $dn -Role ApplicationImpersonation -Delegating $false)) {
+          $scope = Get-ManagementScope -Identity $a.CustomRecipientWriteScope
+          $null = @(Get-Recipient -Filter $scope.RecipientFilter -ResultSize Unlimited)
+        }
+        $null = @(Get-ManagementScope -Exclusive $true)
+      }
+      $perTarget = Measure-Command {
+        foreach ($room in ($rooms | Select-Object -First ${sample})) {
+          $null = @(Get-ManagementRoleAssignment -RoleAssignee $dn -Role ApplicationImpersonation -WritableRecipient $room.DistinguishedName)
+        }
+      }
+      [Console]::Out.WriteLine('<<bench>>' + [int]$perScope.TotalMilliseconds + ',' + [int]$perTarget.TotalMilliseconds)`;
+    const out = spawnSync(PWSH, ['-NoProfile', '-NonInteractive', '-Command', script], {
+      env: { ...process.env, IMP_BENCH_MODULE: s.exchangeModule, IMP_BENCH_ACCOUNT: s.account },
+      encoding: 'utf8',
+    });
+    const match = /<<bench>>(\d+),(\d+)/.exec(out.stdout);
+    if (!match) throw new Error(`scope coverage measurement failed: ${out.stderr}`);
+    const perScopeMs = Number(match[1]);
+    const perTargetMs = Math.round((Number(match[2]) * targets) / sample);
+    return { targets, sample, perScopeMs, perTargetMs, ratio: +(perTargetMs / Math.max(1, perScopeMs)).toFixed(1) };
+  } finally {
+    await stopSimulator(sim);
+  }
+}
+
 async function main() {
   const rows: [string, string, string][] = [];
   const result: Record<string, unknown> = { machine: { cpus: require('node:os').cpus().length, node: process.version } };
@@ -220,6 +263,10 @@ async function main() {
   const bytesPerMailbox = Math.round(((huge.peakRssMb - big.peakRssMb) * 1024 * 1024) / (huge.mailboxes - big.mailboxes));
   result.scale = { latencyMs: SCALE_LATENCY_MS, runs: scale, bytesPerMailbox };
   rows.push([`  bytes per further mailbox`, `${bytesPerMailbox} B`, `(${huge.peakRssMb} − ${big.peakRssMb} MB) / ${huge.mailboxes - big.mailboxes} mailboxes`]);
+
+  const coverage = await scopeCoverageCost(MAILBOXES);
+  result.scopeCoverage = coverage;
+  rows.push([`scope coverage of ${MAILBOXES} targets`, `${coverage.perScopeMs} ms`, `Get-Recipient per scope (verify's way); -WritableRecipient per target ${coverage.perTargetMs} ms (${coverage.sample} measured, scaled): ${coverage.ratio}×`]);
 
   const start = startup();
   result.startup = start;

@@ -55,7 +55,7 @@ export function checkAssignmentName(name: string): string {
 }
 
 export function checkGroupName(group: string, flag = '--scope-group'): string {
-  if (!group.trim()) throw new UsageError(`${flag} is empty.`, `Name a mail-enabled security group, e.g. ${flag} "Room Bookers".`);
+  if (!group.trim()) throw new UsageError(`${flag} is empty.`, `Name a group: security or distribution, mail-enabled or not, e.g. ${flag} "Room Bookers".`);
   if (CONTROL.test(group)) throw new UsageError(`${flag} contains a control character (newline, tab or NUL).`, 'Give the group name exactly as Get-Group shows it.');
   if (group.length > 256) throw new UsageError(`${flag} is ${group.length} characters long; group names are at most 256.`, 'Give the group name exactly as Get-Group shows it.');
   return group;

@@ -80,9 +80,35 @@ export const verifyResultSchema = z.object({
   mailbox: mailboxSchema.nullable(),
   mailboxError: z.string().nullable(),
   assignments: list(assignmentSchema),
-  scopes: list(z.object({ name: z.string(), filter: z.string() })),
-  targets: list(z.object({ address: z.string(), name: z.string(), type: z.string(), source: z.string(), inScope: z.boolean() })),
+  /** The write scopes of the account's assignments: custom, exclusive, or an OU (name = the OU, filter ''). */
+  scopes: list(
+    z.object({
+      name: z.string(),
+      filter: z.string(),
+      type: z.enum(['custom', 'exclusive', 'ou']),
+      root: z.string().nullable(),
+      exclusive: z.boolean(),
+    }),
+  ),
+  targets: list(
+    z.object({
+      address: z.string(),
+      name: z.string(),
+      type: z.string(),
+      source: z.string(),
+      /** Groups from the requested one to the one that lists the mailbox (empty when not from --group). */
+      groupPath: list(z.string()),
+      /** Decided by Exchange: Get-Recipient with each scope's own filter and root. */
+      inScope: z.boolean(),
+      /** Exclusive scope(s) that keep the account's assignments from this mailbox. */
+      blockedBy: z.string().nullable(),
+      /** Outside the scope, but a member of a scope's MemberOfGroup group through a nested group. */
+      nestedVia: z.object({ scopeGroup: z.string(), nestedGroup: z.string(), path: list(z.string()) }).nullable(),
+    }),
+  ),
   targetErrors: list(z.object({ requested: z.string(), message: z.string() })),
+  /** Set when the session has no Get-WebServicesVirtualDirectory: names it and its role. */
+  vdirError: z.string().nullable(),
   vdirs: list(
     z.object({
       server: z.string(),
