@@ -72,6 +72,8 @@ function Get-Recipient {
         [Parameter(Position = 0, ParameterSetName = 'Identity')] [string] $Identity,
         [Parameter(Mandatory = $true, ParameterSetName = 'RecipientPreviewFilter')] [string] $RecipientPreviewFilter,
         [Parameter(Mandatory = $true, ParameterSetName = 'AnrSet')] [string] $Anr,
+        [string] $Filter,
+        [string] $OrganizationalUnit,
         [string[]] $RecipientTypeDetails,
         [ValidatePattern('^(?i:unlimited|\d+)$')] [string] $ResultSize,
         [string] $DomainController
@@ -79,13 +81,18 @@ function Get-Recipient {
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
         $state = Read-SimState
-        $filter = $null
-        if ($PSBoundParameters.ContainsKey('RecipientPreviewFilter')) { $filter = ConvertFrom-SimFilter $RecipientPreviewFilter }
+        $preview = $null
+        if ($PSBoundParameters.ContainsKey('RecipientPreviewFilter')) { $preview = ConvertFrom-SimFilter $RecipientPreviewFilter }
+        # -Filter (OPATH) and -OrganizationalUnit (the OU's subtree, by DN or canonical name).
+        $opath = $null
+        if ($PSBoundParameters.ContainsKey('Filter')) { $opath = ConvertFrom-SimFilter $Filter }
         $recipients = [System.Collections.Generic.List[object]]::new()
         foreach ($recipient in (Get-SimRecipients $state)) {
             $facts = Get-SimDirectoryFacts $state $recipient
             if ($RecipientTypeDetails -and -not (Test-SimTextIn $facts.RecipientTypeDetails $RecipientTypeDetails)) { continue }
-            if ($null -ne $filter -and -not (Test-SimFilter $filter $facts)) { continue }
+            if ($null -ne $preview -and -not (Test-SimFilter $preview $facts)) { continue }
+            if ($null -ne $opath -and -not (Test-SimFilter $opath $facts)) { continue }
+            if ($OrganizationalUnit -and -not (Test-SimUnderRoot $facts $OrganizationalUnit)) { continue }
             if ($PSBoundParameters.ContainsKey('Anr') -and -not (Test-SimAnr $recipient $facts $Anr)) { continue }
             $recipients.Add($recipient)
         }
