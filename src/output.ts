@@ -67,10 +67,24 @@ export class Output {
     this.stderr.write(`${this.paint('31', 'error:')} ${text}\n`);
   }
 
+  /** The terminal's width for wrapping human lines; undefined when stdout is not a terminal. */
+  get columns(): number | undefined {
+    return this.stdout.isTTY && this.stdout.columns ? this.stdout.columns : undefined;
+  }
+
+  /** A status label in its colour: PASS/OK green, WARN/WARNING yellow, FAIL/CRITICAL red (NO_COLOR: none). */
+  paintLevel(level: string, text: string): string {
+    const code = { pass: '32', OK: '32', warn: '33', WARNING: '33', fail: '31', CRITICAL: '31', UNKNOWN: '35', skip: '2' }[level];
+    return this.color && code ? `\x1b[1;${code}m${text}\x1b[0m` : text;
+  }
+
   /** A line that rewrites itself on a terminal (progress), one line per update otherwise. */
   progress(text: string): void {
     if (this.quiet) return;
-    if (this.interactive) this.stderr.write(`\r\x1b[2K${text}`);
+    // Cut to the terminal's width: a wrapped line could not be rewritten in place by \r.
+    const width = this.stderr.columns;
+    const fitted = width && text.length >= width ? `${text.slice(0, Math.max(0, width - 2))}…` : text;
+    if (this.interactive) this.stderr.write(`\r\x1b[2K${fitted}`);
     else this.stderr.write(`${text}\n`);
   }
 

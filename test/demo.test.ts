@@ -25,7 +25,10 @@ describe('the demo (bash scripts/demo)', function () {
       '$ imp sim --json',
       '$ imp credentials set --account svc-booking@contoso.com --password-stdin --test',
       "$ imp grant --account svc-booking@contoso.com --scope-rooms --scope-group 'Room Bookers'",
+      '$ imp status --account svc-booking@contoso.com',
       '$ imp verify --account svc-booking@contoso.com --rooms',
+      '--report ',
+      "$ imp check --account svc-booking@contoso.com --rooms --group 'Room Bookers'",
       '$ imp expiry --account svc-booking@contoso.com --check-login',
       '$ imp schedule install --account svc-booking@contoso.com --print',
       '$ imp credentials delete --account svc-booking@contoso.com',
@@ -34,6 +37,9 @@ describe('the demo (bash scripts/demo)', function () {
     }
     assert.match(run.stdout, /waiting for the role to reach EWS|after waiting/);
     assert.match(run.stdout, /Result: OK/);
+    assert.match(run.stdout, /enabled, younger than 30 minutes: in effect by /);
+    assert.match(run.stdout, /the report for the change ticket: \d+ bytes of self-contained HTML/);
+    assert.match(run.stdout, /Result: OK: svc-booking@contoso.com: impersonation works and the password is fine/);
     assert.match(run.stdout, /OK - svc-booking@contoso.com password/);
     const left = live(LEFTOVERS).filter((pid) => !before.has(pid));
     assert.deepEqual(left, [], `left running: ${left.map((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ')).join('; ')}`);

@@ -16,6 +16,7 @@ import type { PropagationResult } from '../verify/propagation';
 import { basicAuthenticationFix, ewsFailureFix, ewsFailureSummary, INSECURE_WARNING } from '../verify/ews-failures';
 import { act, CommandContext } from './context';
 import type { EwsConnection } from '../ews';
+import { formatLocalTime } from '../local-time';
 import type { ProbeRecord } from '../report/from-verify';
 
 const SCOPE_FIX = 'Widen the scope to cover them (imp grant --scope-rooms / --scope-group <bookers>, or Set-ManagementScope -RecipientRestrictionFilter), otherwise they double-book.';
@@ -266,7 +267,7 @@ function finish(context: CommandContext, account: string, ewsUrl: string, checks
     timings,
   });
   output.debug(`timings: Management Shell ${formatDuration(timings.powershellMs)}, EWS ${formatDuration(timings.ewsMs)}`);
-  for (const line of renderReport(ordered, status)) output.line(line);
+  for (const line of renderReport(ordered, status, { width: output.columns, paint: (level, text) => output.paintLevel(level, text), verbose: output.verbose })) output.line(line);
   if (interrupted) output.warn('interrupted: the report shows what was checked so far.');
   return exitCodeOf(status);
 }
@@ -296,7 +297,7 @@ function exchangeChecks(settings: Settings, exchange: VerifyResult): Check[] {
   else if (!assignments.length) {
     checks.push(fail('rbac.assignment', `No enabled ApplicationImpersonation assignment reaches ${mailbox.name}.`, `imp grant --account ${mailbox.primarySmtpAddress}`));
   } else {
-    const described = assignments.map((a) => `"${a.name}"${a.assignmentChain ? ` through ${a.assignmentChain}` : ''}, created ${a.whenCreatedUTC ?? 'at an unknown time'}`);
+    const described = assignments.map((a) => `"${a.name}"${a.assignmentChain ? ` through ${a.assignmentChain}` : ''}, created ${a.whenCreatedUTC ? formatLocalTime(Date.parse(a.whenCreatedUTC)) : 'at an unknown time'}`);
     checks.push(pass('rbac.assignment', `ApplicationImpersonation reaches ${mailbox.name}: ${described.join('; ')}.`));
   }
 
@@ -304,13 +305,19 @@ function exchangeChecks(settings: Settings, exchange: VerifyResult): Check[] {
   else if (!exchange.scopes.length) checks.push(pass('rbac.scope', 'The assignment is organisation-wide: every mailbox is in scope.'));
   else {
     const outside = exchange.targets.filter((t) => !t.inScope);
-    const names = exchange.scopes.map((s) => `"${s.name}" (${s.filter})`).join(', ');
+    // The name in the sentence; the filter (often a long OPATH string) on its own line.
+    const names = exchange.scopes.map((s) => `"${s.name}"`).join(', ');
+    const detail = exchange.scopes.map((s) => `filter of "${s.name}": ${s.filter}`).join('\n');
+    const total = exchange.targets.length;
     checks.push(
-      outside.length
-        ? fail('rbac.scope', `${outside.length} of ${exchange.targets.length} mailbox(es) fall outside the assignment's scope ${names}.`, SCOPE_FIX, {
-            mailboxes: outside.map((t) => ({ address: t.address, status: 'fail' as const })),
-          })
-        : pass('rbac.scope', `All ${exchange.targets.length} mailbox(es) are inside the scope ${names}.`),
+      !total
+        ? skip('rbac.scope', `No rooms or bookers were named, so nothing was checked against the scope ${names} (add --rooms, --group or --mailbox).`)
+        : outside.length
+          ? fail('rbac.scope', `${outside.length} of ${countMailboxes(total)} fall outside the assignment's scope ${names}.`, SCOPE_FIX, {
+              detail,
+              mailboxes: outside.map((t) => ({ address: t.address, status: 'fail' as const })),
+            })
+          : pass('rbac.scope', `${total === 1 ? 'The mailbox is' : `All ${total} mailboxes are`} inside the scope ${names}.`, { detail }),
     );
   }
 
@@ -325,6 +332,11 @@ function exchangeChecks(settings: Settings, exchange: VerifyResult): Check[] {
     );
   } else checks.push(pass('ews.vdir', `Basic authentication is on for ${relevant.map((v) => v.identity).join(', ')}.`));
   return checks;
+}
+
+/** "1 mailbox", "3 mailboxes". */
+function countMailboxes(count: number): string {
+  return `${count} ${count === 1 ? 'mailbox' : 'mailboxes'}`;
 }
 
 function safeUrl(text: string): URL | undefined {
@@ -414,14 +426,15 @@ function summarise(
   }
   if (!failed.length) {
     const waited = propagation && propagation.attempts > 1 ? ` after waiting ${formatDuration(propagation.waitedMs)} for propagation (${propagation.attempts} probes)` : '';
-    return pass('ews.impersonation', `${settings.account} can impersonate all ${total} mailbox(es)${waited}.`, { mailboxes });
+    const which = settings.canaryOnly ? `the canary mailbox ${outcomes[0]?.address}` : total === 1 ? `the mailbox ${outcomes[0]?.address}` : `all ${total} mailboxes`;
+    return pass('ews.impersonation', `${settings.account} can impersonate ${which}${waited}.`, { mailboxes });
   }
   const first = failed[0].failure!;
   const codes = [...new Set(failed.map((f) => f.failure?.code ?? f.failure?.kind ?? 'unknown'))];
   const denied = failed.filter(isPropagationDenial);
   const deniedInScope = denied.filter((d) => inScope.get(d.address.toLowerCase()) !== false);
   let fix = ewsFailureFix(first, settings, exchange);
-  let message = `${failed.length} of ${total} mailbox(es) cannot be impersonated (${codes.join(', ')}).`;
+  let message = `${failed.length} of ${countMailboxes(total)} cannot be impersonated (${codes.join(', ')}).`;
   if (denied.length && !deniedInScope.length && failed.length === denied.length && exchange?.scopes.length) {
     message += ' They are outside the assignment\'s management scope (see rbac.scope).';
     fix = SCOPE_FIX;
