@@ -2,7 +2,7 @@
 // all is well, and handles throttling itself: ErrorServerBusy says how long to wait (BackOffMilliseconds),
 // a 503 means IIS queues are full. Anything permanent (401, denied, no mailbox, TLS) is returned at once.
 import type { ExchangeService } from 'ews-javascript-api';
-import { calendarProbeEnvelope, failureText, postSoap, succeeded } from './calendar-probe';
+import { failureText, getFolderEnvelope, postSoap, succeeded, type GetFolderRequest } from './get-folder';
 import { ewsSession, loadEws, type EwsConnection, type EwsModule, type EwsSession } from './connection';
 import { classifyEwsError, type EwsFailure } from './errors';
 
@@ -120,28 +120,31 @@ function viaLibrary<T>(call: (ews: EwsModule, service: ExchangeService) => Promi
   };
 }
 
+/**
+ * An attempt as one GetFolder request sent without the library (get-folder.ts). Like the library's, a
+ * request in flight is not cancelled by the signal (it only stops back-off waits): the server's answer
+ * is the probe's result.
+ */
+function viaGetFolder(request: GetFolderRequest): (session: EwsSession) => Promise<Attempt<undefined>> {
+  const envelope = getFolderEnvelope(request);
+  return async (session) => {
+    const evidence = await postSoap(session, envelope);
+    return succeeded(evidence) ? { value: undefined } : { failure: classifyEwsError({ message: failureText(evidence) }, evidence) };
+  };
+}
+
 /** Logs in and opens the account's own Inbox (no impersonation). `account` is the mailbox address to open. */
 export function probeLogin(connection: EwsConnection, account?: string, options: ProbeOptions = {}): Promise<ProbeResult> {
-  return runProbe(connection, options, viaLibrary(async (ews, service) => {
-    const inbox = account
-      ? new ews.FolderId(ews.WellKnownFolderName.Inbox, new ews.Mailbox(xmlText(account)))
-      : new ews.FolderId(ews.WellKnownFolderName.Inbox);
-    await ews.Folder.Bind(service, inbox, new ews.PropertySet(ews.BasePropertySet.IdOnly));
-    return undefined;
-  }));
+  return runProbe(connection, options, viaGetFolder({ folder: 'inbox', mailbox: account }));
 }
 
 /**
  * Impersonates the target (ConnectingSID/SmtpAddress, which accepts any proxy address) and opens its
- * calendar: exactly what the booking system does. One request when it works, sent without the library
- * (calendar-probe.ts): verify sends one per mailbox.
+ * calendar: exactly what the booking system does. One request when it works, sent without the library:
+ * verify sends one per mailbox.
  */
 export function probeImpersonation(connection: EwsConnection, target: string, options: ProbeOptions = {}): Promise<ProbeResult> {
-  const envelope = calendarProbeEnvelope(target);
-  return runProbe(connection, options, async (session) => {
-    const evidence = await postSoap(session, envelope, options.signal);
-    return succeeded(evidence) ? { value: undefined } : { failure: classifyEwsError({ message: failureText(evidence) }, evidence) };
-  });
+  return runProbe(connection, options, viaGetFolder({ folder: 'calendar', mailbox: target, impersonate: target }));
 }
 
 /** Resolves an address or name in the directory; an alias resolves to the mailbox's primary address. Null when nothing matches. */

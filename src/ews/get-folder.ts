@@ -1,32 +1,41 @@
-// The impersonation probe's request and answer without ews-javascript-api: the one request verify sends
-// per mailbox. Through the library each probe built an ExchangeService, a request object tree, an XML
-// writer and a DOM parse of the answer: CPU per request, which kept the EWS phase far above
-// mailboxes × latency / concurrency. Here the request is a string template and the answer is read only
-// for what the probe needs: success, or the HTTP evidence that errors.ts classifies exactly as it
-// classifies the library's failures. Everything else still goes through ews-javascript-api.
+// The GetFolder requests of the login and impersonation probes, without ews-javascript-api: verify sends
+// one per mailbox. Through the library each probe built an ExchangeService, a request object tree, an
+// XML writer and a DOM parse of the answer: CPU per request, which kept the EWS phase far above
+// mailboxes x latency / concurrency, and loading the library alone costs about 60 MB. Here the request
+// is a string template and the answer is read only for what the probe needs: success, or the HTTP
+// evidence that errors.ts classifies exactly as it classifies the library's failures. ResolveNames and
+// GetPasswordExpirationDate still go through ews-javascript-api.
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { EwsSession } from './connection';
 import { responseCodeFromXml } from './errors';
 import type { HttpEvidence } from './transport';
 
-/** What ews-javascript-api sends for Folder.Bind(calendar of <target>, IdOnly) as <target>, byte for byte. */
-const ENVELOPE = [
-  '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"',
-  ' xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types">',
-  '<soap:Header><t:RequestServerVersion Version="Exchange2013_SP1"></t:RequestServerVersion>',
-  '<t:ExchangeImpersonation><t:ConnectingSID><t:SmtpAddress>{target}</t:SmtpAddress></t:ConnectingSID></t:ExchangeImpersonation></soap:Header>',
-  '<soap:Body><m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds>',
-  '<t:DistinguishedFolderId Id="calendar"><t:Mailbox><t:EmailAddress>{target}</t:EmailAddress></t:Mailbox></t:DistinguishedFolderId>',
-  '</m:FolderIds></m:GetFolder></soap:Body></soap:Envelope>',
-].join('');
+export interface GetFolderRequest {
+  folder: 'calendar' | 'inbox';
+  /** Whose folder; the logon's own when absent. */
+  mailbox?: string;
+  /** ExchangeImpersonation as this address (ConnectingSID/SmtpAddress). */
+  impersonate?: string;
+}
 
 const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+const xml = (text: string): string => text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
 
-/** The GetFolder request for `target`'s calendar, impersonating `target`; the address is escaped as data. */
-export function calendarProbeEnvelope(target: string): string {
-  const escaped = target.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
-  return ENVELOPE.split('{target}').join(escaped);
+/** What ews-javascript-api sends for Folder.Bind(folder, IdOnly), byte for byte; addresses are escaped as data. */
+export function getFolderEnvelope({ folder, mailbox, impersonate }: GetFolderRequest): string {
+  const impersonation = impersonate
+    ? `<t:ExchangeImpersonation><t:ConnectingSID><t:SmtpAddress>${xml(impersonate)}</t:SmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>`
+    : '';
+  const owner = mailbox ? `<t:Mailbox><t:EmailAddress>${xml(mailbox)}</t:EmailAddress></t:Mailbox>` : '';
+  return (
+    '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"' +
+    ' xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types">' +
+    `<soap:Header><t:RequestServerVersion Version="Exchange2013_SP1"></t:RequestServerVersion>${impersonation}</soap:Header>` +
+    '<soap:Body><m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds>' +
+    `<t:DistinguishedFolderId Id="${folder}">${owner}</t:DistinguishedFolderId>` +
+    '</m:FolderIds></m:GetFolder></soap:Body></soap:Envelope>'
+  );
 }
 
 /** Enough of any answer for errors.ts: a GetFolder answer or a SOAP fault is a few kB. */
@@ -36,7 +45,7 @@ const MAX_BODY_BYTES = 64 * 1024;
  * POSTs a SOAP envelope over the session's keep-alive agent (its TLS sessions are reused too). Never
  * throws: a transport failure comes back as evidence without a status, as RecordingXhrApi records it.
  */
-export function postSoap(session: EwsSession, envelope: string, signal?: AbortSignal): Promise<HttpEvidence> {
+export function postSoap(session: EwsSession, envelope: string): Promise<HttpEvidence> {
   const { connection, url, agent } = session;
   const timeoutMs = connection.timeoutMs ?? 30_000;
   const body = Buffer.from(envelope, 'utf8');
@@ -44,7 +53,6 @@ export function postSoap(session: EwsSession, envelope: string, signal?: AbortSi
     const request = (url.protocol === 'http:' ? http : https).request(url, {
       method: 'POST',
       agent,
-      signal,
       headers: {
         'Content-Type': 'text/xml; charset=utf-8',
         Accept: 'text/xml',
