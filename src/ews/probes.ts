@@ -54,8 +54,8 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
 /**
  * ews-javascript-api writes element values into the SOAP XML as they are (EwsServiceXmlWriter.WriteValue
  * escapes nothing), so an address with "&" or "<" (Exchange allows "&" in one) would break the request or
- * change its meaning. Every value imp hands the library passes through here (calendar-probe.ts escapes the
- * impersonation probe's own envelope). test/ews/xml-escaping.test.ts
+ * change its meaning. Every value imp hands the library passes through here (get-folder.ts escapes the
+ * probes' own GetFolder envelopes). test/ews/xml-escaping.test.ts
  * shows, through the simulator's request log, that the server reads back exactly the address imp meant.
  */
 export function xmlText(value: string): string {
