@@ -5,6 +5,7 @@
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
+import { DURATION_EXAMPLES, durationMs } from './duration';
 import { ImpError, UsageError } from './errors';
 
 export const DEFAULT_CONFIG_FILE = 'imp.config.json';
@@ -13,7 +14,8 @@ export const DEFAULT_CONFIG_FILE = 'imp.config.json';
 function buildConfigSchema() {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { z } = require('zod') as typeof import('zod');
-  const duration = z.string().regex(/^(\d+(\.\d+)?)((ms|s|m|h|d)(\d+(\.\d+)?)?)*$/, 'a duration such as 30s, 5m or 1h');
+  // The flags' own grammar (src/duration.ts): a value accepted here is never refused later as a bad flag.
+  const duration = z.string().refine((text) => durationMs(text) !== undefined, `expected ${DURATION_EXAMPLES}`);
   return z.strictObject({
     powershell: z.string().min(1).optional(),
     exchange: z.enum(['local', 'remote', 'module']).optional(),

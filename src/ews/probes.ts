@@ -3,6 +3,7 @@
 // a 503 means IIS queues are full. Anything permanent (401, denied, no mailbox, TLS) is returned at once.
 import type { ExchangeService } from 'ews-javascript-api';
 import { failureText, getFolderEnvelope, postSoap, succeeded, type GetFolderRequest } from './get-folder';
+import { sleep } from '../clock';
 import { ewsSession, loadEws, type EwsConnection, type EwsModule, type EwsSession } from './connection';
 import { classifyEwsError, type EwsFailure } from './errors';
 
@@ -35,21 +36,6 @@ export const DEFAULT_MAX_BACK_OFF_MS = 5 * 60_000;
 /** Back-off when ErrorServerBusy comes without a hint (e.g. ErrorExceededConnectionCount). */
 const BUSY_FALLBACK_MS = 1_000;
 const UNAVAILABLE_FIRST_WAIT_MS = 250;
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(false);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /**
  * ews-javascript-api writes element values into the SOAP XML as they are (EwsServiceXmlWriter.WriteValue

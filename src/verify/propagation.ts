@@ -1,6 +1,7 @@
 // Waiting out RBAC propagation: Exchange takes up to ~30 minutes before EWS honours a new role
 // assignment. Only ErrorImpersonateUserDenied on a mailbox inside the assignment's scope is worth
 // waiting for; anything else is a real fault and ends the wait at once.
+import { systemClock, type Clock } from '../clock';
 import { formatDuration } from '../duration';
 import { isPropagationDenial, type TargetOutcome } from './outcome';
 
@@ -15,7 +16,8 @@ export interface PropagationWait {
   /** Probe the canary mailbox once. */
   probe: () => Promise<TargetOutcome>;
   progress: (line: string) => void;
-  now?: () => number;
+  /** Default: the system clock. */
+  clock?: Clock;
 }
 
 export interface PropagationResult {
@@ -25,22 +27,10 @@ export interface PropagationResult {
   ended: 'passed' | 'other-failure' | 'window-closed' | 'interrupted';
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
 /** Probes the canary on a growing interval until it passes, fails otherwise, or the window closes. */
 export async function waitForPropagation(wait: PropagationWait): Promise<PropagationResult> {
-  const now = wait.now ?? Date.now;
+  const clock = wait.clock ?? systemClock;
+  const now = () => clock.now();
   const started = now();
   let interval = wait.pollIntervalMs;
   let attempts = 0;
@@ -57,8 +47,7 @@ export async function waitForPropagation(wait: PropagationWait): Promise<Propaga
     wait.progress(
       `waiting for the role to reach EWS: attempt ${attempts} denied, ${formatDuration(elapsed)} elapsed, next probe in ${formatDuration(pause)}, ${formatDuration(left)} left`,
     );
-    await sleep(pause, wait.signal);
-    if (wait.signal?.aborted) return { outcome, attempts, waitedMs: now() - started, ended: 'interrupted' };
+    if (!(await clock.sleep(pause, wait.signal))) return { outcome, attempts, waitedMs: now() - started, ended: 'interrupted' };
     interval = Math.min(MAX_POLL_INTERVAL_MS, Math.round(interval * BACKOFF_FACTOR));
   }
 }
