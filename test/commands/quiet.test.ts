@@ -29,7 +29,7 @@ describe('--quiet', function () {
   it('turns an error that stops the command into one UNKNOWN line', async () => {
     const run = await runImp(['verify', '--quiet', '--no-powershell', '--ews-url', 'https://127.0.0.1:9/EWS/Exchange.asmx']);
     assert.equal(run.code, 3);
-    assert.equal(run.stdout, 'UNKNOWN: --account is required. Fix: Pass the service account\'s primary SMTP address, e.g. --account svc-booking@contoso.com.\n');
+    assert.match(run.stdout, /^UNKNOWN: --account is required\. Fix: [^\n]+\n$/);
     assert.equal(run.stderr, '');
   });
 });
