@@ -2,8 +2,9 @@
 // admin should apply; `exitCode` follows the monitoring convention and is turned into the process
 // exit status in exactly one place (src/cli.ts).
 
-export const ExitCode = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 } as const;
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+import { ExitCode } from './monitoring';
+
+export { ExitCode };
 
 export interface ImpErrorOptions {
   suggestion?: string;

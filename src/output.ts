@@ -1,9 +1,10 @@
 // Human output on stdout, diagnostics on stderr, or exactly one JSON document on stdout (--json).
 import { inspect } from 'node:util';
+import type { MonitoringStatus } from './monitoring';
 import { impVersion } from './version';
 
-/** The monitoring levels a result line can carry. */
-export type Level = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
+/** The monitoring levels a result line can carry (src/monitoring.ts). */
+export type Level = MonitoringStatus;
 const LEVEL_COLOUR: Record<Level, string> = { OK: '32', WARNING: '33', CRITICAL: '31', UNKNOWN: '35' };
 
 export interface OutputOptions {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { ExitCode } from '../errors';
 import { checkAccount } from '../exchange/names';
-import type { Level } from '../output';
+import { exitCodeOf, statusOfExitCode, worst, type MonitoringStatus as Level } from '../monitoring';
 import { act, CommandContext } from './context';
 
 interface CheckOptions {
@@ -30,7 +30,6 @@ interface CheckOptions {
 
 const collect = (value: string, all: string[] = []) => [...all, value];
 const LEVELS: Level[] = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'];
-const EXIT: Record<Level, ExitCode> = { OK: ExitCode.OK, WARNING: ExitCode.WARNING, CRITICAL: ExitCode.CRITICAL, UNKNOWN: ExitCode.UNKNOWN };
 
 export function checkCommand(): Command {
   return new Command('check')
@@ -66,7 +65,7 @@ export function halfResult(name: string, code: number | null, stdout: string): H
     document = null;
   }
   if (document?.status === 'error') return { status: 'UNKNOWN', line: `${name} could not run: ${document.error?.message ?? 'unknown error'}`, document };
-  const status: Level = LEVELS.includes(document?.status) ? document!.status : LEVELS[code ?? 3] ?? 'UNKNOWN';
+  const status: Level = LEVELS.includes(document?.status) ? document!.status : statusOfExitCode((code ?? 3) as ExitCode);
   if (!document) return { status: 'UNKNOWN', line: `${name} ended with exit code ${code} and no result`, document: null };
   if (name === 'expiry') return { status, line: `expiry ${status}: ${document.message}`, document };
   const checks: { id: string; status: string; message: string }[] = document.checks ?? [];
@@ -75,7 +74,8 @@ export function halfResult(name: string, code: number | null, stdout: string): H
 }
 
 export function worstLevel(levels: Level[]): Level {
-  return levels.reduce((a, b) => (LEVELS.indexOf(b) > LEVELS.indexOf(a) ? b : a), 'OK' as Level);
+  // The monitoring vocabulary's worst(): a definite CRITICAL outranks the other half's UNKNOWN.
+  return worst(...levels);
 }
 
 async function runCheck(context: CommandContext, options: CheckOptions): Promise<ExitCode> {
@@ -113,7 +113,7 @@ async function runCheck(context: CommandContext, options: CheckOptions): Promise
   output.line(expiry.line);
   const problems = [verify, expiry].filter((h) => h.status !== 'OK').map((h) => h.line);
   output.summary(status, problems.length ? problems.join('; ') : `${account}: impersonation works and the password is fine`);
-  return EXIT[status];
+  return exitCodeOf(status);
 }
 
 /** The global flags (how to reach Exchange, the configuration file) apply to both halves. */

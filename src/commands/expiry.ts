@@ -14,14 +14,13 @@ import { expiryEventRecord, writeEvent, type EventWrite } from '../expiry/event-
 import {
   evaluateExpiry,
   evaluateRunAs,
-  STATUS_EXIT_CODE,
   summaryLine,
-  worstStatus,
   type ExpirySource,
   type ExpiryStatus,
   type Finding,
   type Thresholds,
 } from '../expiry/status';
+import { exitCodeOf, worst } from '../monitoring';
 import type { Output } from '../output';
 import { act, CommandContext, failureHooks } from './context';
 
@@ -97,7 +96,7 @@ function emptyReport(account: string, thresholds: Thresholds): ExpiryReport {
 }
 
 function conclude(report: ExpiryReport, findings: Finding[]): ExpiryReport {
-  report.status = worstStatus(...findings.map((f) => f.status));
+  report.status = worst(...findings.map((f) => f.status));
   report.message = summaryLine(report.status, report.account, findings);
   report.fix = findings.flatMap((f) => (f.fix && f.status !== 'OK' ? [f.fix] : []));
   return report;
@@ -138,7 +137,7 @@ export function expiryCommand(): Command {
 
       if (options.eventLog) await logEvent(context, report);
       print(context.output, report);
-      return STATUS_EXIT_CODE[report.status];
+      return exitCodeOf(report.status);
     }));
 }
 

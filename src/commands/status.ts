@@ -3,6 +3,7 @@
 // and a security audit of a right that reads every mailbox.
 import { Command } from 'commander';
 import { ExitCode } from '../errors';
+import { exitCodeOf } from '../monitoring';
 import { checkAccount } from '../exchange/names';
 import { formatDuration } from '../duration';
 import { formatLocalTime } from '../local-time';
@@ -44,7 +45,6 @@ export function statusCommand(): Command {
   );
 }
 
-const EXIT: Record<StatusVerdict['status'], ExitCode> = { OK: ExitCode.OK, WARNING: ExitCode.WARNING, CRITICAL: ExitCode.CRITICAL };
 
 function report(output: Output, evidence: StatusEvidence, verdict: StatusVerdict): ExitCode {
   const alias = evidence.account && !evidence.account.isPrimary ? evidence.account : undefined;
@@ -55,7 +55,7 @@ function report(output: Output, evidence: StatusEvidence, verdict: StatusVerdict
   if (alias) output.line(`${alias.primarySmtpAddress} is the primary SMTP address of ${alias.name}'s mailbox; the address given is an alias. Configure the booking system with the primary address.`);
   for (const line of renderStatus(verdict, output.verbose)) output.line(line);
   output.summary(verdict.status, verdict.summary);
-  return EXIT[verdict.status];
+  return exitCodeOf(verdict.status);
 }
 
 function scopeText(a: AssignmentStatus, verbose: boolean): string {

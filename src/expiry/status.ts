@@ -1,25 +1,11 @@
 // From what AD (or EWS) says about the service account to a monitoring status, Nagios-style:
 // OK, WARNING (expires within --warn-days), CRITICAL (within --critical-days, expired, must change,
 // disabled, locked out) or UNKNOWN (cannot tell). Pure functions: the time comes in as `now`.
-import { ExitCode } from '../errors';
+import { worst, type MonitoringStatus } from '../monitoring';
 import type { PasswordExpiry } from './filetime';
 
-export type ExpiryStatus = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
+export type ExpiryStatus = MonitoringStatus;
 export type ExpirySource = 'Get-ADUser' | 'adsisearcher' | 'ews';
-
-export const STATUS_EXIT_CODE: Record<ExpiryStatus, ExitCode> = {
-  OK: ExitCode.OK,
-  WARNING: ExitCode.WARNING,
-  CRITICAL: ExitCode.CRITICAL,
-  UNKNOWN: ExitCode.UNKNOWN,
-};
-
-// A definite problem outranks "cannot tell": UNKNOWN sits between WARNING and CRITICAL.
-const RANK: Record<ExpiryStatus, number> = { OK: 0, WARNING: 1, UNKNOWN: 2, CRITICAL: 3 };
-
-export function worstStatus(...statuses: ExpiryStatus[]): ExpiryStatus {
-  return statuses.reduce((a, b) => (RANK[b] > RANK[a] ? b : a), 'OK');
-}
 
 export interface Thresholds {
   warnDays: number;
@@ -136,7 +122,7 @@ export function evaluateExpiry(account: string, facts: AccountFacts, thresholds:
       break;
     }
   }
-  evaluation.status = worstStatus(...findings.map((f) => f.status));
+  evaluation.status = worst(...findings.map((f) => f.status));
   return evaluation;
 }
 

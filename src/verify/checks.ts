@@ -1,5 +1,5 @@
 // The checks `imp verify` reports, each with a fixed id, and how their statuses add up.
-import { ExitCode } from '../errors';
+import { exitCodeOf, type MonitoringStatus } from '../monitoring';
 
 export const CHECK_IDS = ['account.mailbox', 'rbac.assignment', 'rbac.scope', 'ews.vdir', 'ews.login', 'ews.impersonation'] as const;
 export type CheckId = (typeof CHECK_IDS)[number];
@@ -22,7 +22,7 @@ export interface Check {
   mailboxes?: MailboxResult[];
 }
 
-export type OverallStatus = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
+export type OverallStatus = MonitoringStatus;
 
 export function overallStatus(checks: Check[], interrupted = false): OverallStatus {
   if (interrupted) return 'UNKNOWN';
@@ -31,9 +31,7 @@ export function overallStatus(checks: Check[], interrupted = false): OverallStat
   return 'OK';
 }
 
-export function exitCodeOf(status: OverallStatus): ExitCode {
-  return { OK: ExitCode.OK, WARNING: ExitCode.WARNING, CRITICAL: ExitCode.CRITICAL, UNKNOWN: ExitCode.UNKNOWN }[status];
-}
+export { exitCodeOf };
 
 export const pass = (id: CheckId, message: string, extra: Partial<Check> = {}): Check => ({ id, status: 'pass', message, ...extra });
 export const warn = (id: CheckId, message: string, extra: Partial<Check> = {}): Check => ({ id, status: 'warn', message, ...extra });

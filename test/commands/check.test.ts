@@ -19,7 +19,8 @@ describe('imp check', function () {
     const verify = halfResult('verify', 2, JSON.stringify({ status: 'CRITICAL', checks: [{ id: 'ews.login', status: 'pass', message: 'ok' }, { id: 'rbac.scope', status: 'fail', message: '2 outside' }] }));
     assert.equal(verify.line, 'verify CRITICAL: rbac.scope: 2 outside');
     assert.equal(worstLevel(['OK', 'WARNING']), 'WARNING');
-    assert.equal(worstLevel(['CRITICAL', 'UNKNOWN']), 'UNKNOWN');
+    assert.equal(worstLevel(['CRITICAL', 'UNKNOWN']), 'CRITICAL');
+    assert.equal(worstLevel(['WARNING', 'UNKNOWN']), 'UNKNOWN');
     assert.equal(worstLevel(['OK', 'OK']), 'OK');
   });
 

@@ -1,7 +1,8 @@
 // The expiry verdict as pure functions: FILETIME sentinels, days left counted on UTC dates, thresholds.
 import { strict as assert } from 'node:assert';
 import { passwordExpiryFromFileTime, toFileTime, FILETIME_NEVER } from '../../src/expiry/filetime';
-import { daysBetween, evaluateExpiry, evaluateRunAs, summaryLine, worstStatus, type AccountFacts } from '../../src/expiry/status';
+import { daysBetween, evaluateExpiry, evaluateRunAs, summaryLine, type AccountFacts } from '../../src/expiry/status';
+import { worst } from '../../src/monitoring';
 
 const ACCOUNT = 'svc-booking@contoso.com';
 const thresholds = { warnDays: 14, criticalDays: 3 };
@@ -97,9 +98,9 @@ describe('days left and status', () => {
   });
 
   it('CRITICAL outranks UNKNOWN, which outranks WARNING', () => {
-    assert.equal(worstStatus('OK', 'WARNING', 'UNKNOWN'), 'UNKNOWN');
-    assert.equal(worstStatus('UNKNOWN', 'CRITICAL'), 'CRITICAL');
-    assert.equal(worstStatus(), 'OK');
+    assert.equal(worst('OK', 'WARNING', 'UNKNOWN'), 'UNKNOWN');
+    assert.equal(worst('UNKNOWN', 'CRITICAL'), 'CRITICAL');
+    assert.equal(worst(), 'OK');
   });
 
   it('Nagios line: "OK - <account> password expires in 20 days (<date>)"', () => {
