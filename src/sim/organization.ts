@@ -122,6 +122,8 @@ export function seedOrganization(options: SeedOptions): SeededOrganization {
       domainController: `DC01.${DOMAIN}`,
       exchangeServer: 'EX01',
       maxPasswordAgeDays: MAX_PASSWORD_AGE_DAYS,
+      // A server installed in German: the placeholder row of -GetEffectiveUsers is localised (UNCONFIRMED text).
+      allGroupMembers: 'Alle Gruppenmitglieder',
     },
     users: [service, noMailbox, administrator, ...rooms, ...bookers],
     groups: [organizationManagement, roomBookers],

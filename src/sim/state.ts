@@ -36,10 +36,18 @@ export interface SimGroup {
   name: string;
   samAccountName: string;
   distinguishedName: string;
-  recipientTypeDetails: 'RoleGroup' | 'MailUniversalSecurityGroup' | 'MailUniversalDistributionGroup';
+  /**
+   * RoleGroup and UniversalSecurityGroup are not mail-enabled (no address, not recipients: Get-Group finds them,
+   * Get-DistributionGroupMember does not). A DynamicDistributionGroup has no members of its own: they are the
+   * recipients its recipientFilter selects under its recipientContainer.
+   */
+  recipientTypeDetails: 'RoleGroup' | 'UniversalSecurityGroup' | 'MailUniversalSecurityGroup' | 'MailUniversalDistributionGroup' | 'DynamicDistributionGroup';
   primarySmtpAddress: string | null;
-  /** Distinguished names of member users or groups. */
+  /** Distinguished names of member users or groups (nested groups are members too). Empty for a dynamic group. */
   members: string[];
+  /** Dynamic distribution groups only: the OPATH filter as given, and the OU (DN) it searches. */
+  recipientFilter?: string;
+  recipientContainer?: string;
 }
 
 export interface SimAssignment {
@@ -51,8 +59,9 @@ export interface SimAssignment {
   roleAssigneeName: string;
   roleAssigneeType: 'User' | 'SecurityGroup' | 'RoleGroup';
   roleAssignmentDelegationType: 'Regular' | 'Delegating' | 'DelegatingOrgWide';
+  /** The scope's name (custom or exclusive scope), or the OU's distinguished name for an OU scope. */
   customRecipientWriteScope: string | null;
-  recipientWriteScope: 'Organization' | 'CustomRecipientScope';
+  recipientWriteScope: 'Organization' | 'CustomRecipientScope' | 'OU' | 'ExclusiveRecipientScope';
   enabled: boolean;
   whenCreatedUTC: string;
 }
@@ -60,6 +69,7 @@ export interface SimAssignment {
 export interface SimScope {
   guid: string;
   name: string;
+  /** As Exchange stores it: parsed and re-rendered (see RecipientFilter.ps1), not as it was typed. */
   recipientFilter: string;
   recipientRoot: string | null;
   exclusive: boolean;
@@ -84,6 +94,19 @@ export interface SimOrganization {
   domainController: string;
   exchangeServer: string;
   maxPasswordAgeDays: number;
+  /**
+   * The placeholder EffectiveUserName of a group assignment under -GetEffectiveUsers. English Exchange writes
+   * 'All Group Members'; the text is localised with the server's language, so the seed uses a German one.
+   */
+  allGroupMembers?: string;
+}
+
+/**
+ * The admin who runs the Management Shell. A session holds only the cmdlets their management roles grant
+ * (see Roles.ps1 for which role grants which cmdlet). Absent: Organization Management's roles, i.e. all.
+ */
+export interface SimAdmin {
+  roles: string[];
 }
 
 /** What the machine running imp's PowerShell has besides Exchange; read when the module is imported. */
@@ -147,6 +170,7 @@ export interface SimState {
   assignments: SimAssignment[];
   scopes: SimScope[];
   webServicesVirtualDirectories: SimWebServicesVirtualDirectory[];
+  admin?: SimAdmin;
   machine?: SimMachine;
   scheduledTasks?: SimScheduledTask[];
   /** Task Scheduler folders created through the COM API, e.g. "\\imp". */

@@ -1,5 +1,7 @@
 // Runs PowerShell against the simulated Management Shell (ExchangeSim.psm1) directly, without the CLI.
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { hashPassword, type MailboxType, type SimGroup, type SimState, type SimUser } from '../../src/sim/state';
 import { PWSH } from './imp';
 
 export interface SimShellRun<T> {
@@ -62,4 +64,98 @@ export function runSimShell<T>(modulePath: string, body: string, data: unknown =
       resolve({ code, stderr, output: JSON.parse(json) as T });
     });
   });
+}
+
+/**
+ * Builders for directory situations real organisations have (nested groups, plain security groups, dynamic
+ * groups, same-name users in different OUs). Each adds to a state read with lab.state(); write it back with
+ * writeState(lab.settings.stateDir, state) before running PowerShell.
+ */
+export const OU = {
+  users: 'OU=Users,OU=Contoso,DC=contoso,DC=com',
+  rooms: 'OU=Rooms,OU=Contoso,DC=contoso,DC=com',
+  branch: 'OU=Branch,OU=Contoso,DC=contoso,DC=com',
+} as const;
+
+export function findUser(state: SimState, samAccountName: string): SimUser {
+  const user = state.users.find((u) => u.samAccountName === samAccountName);
+  if (!user) throw new Error(`no user ${samAccountName} in the seeded state`);
+  return user;
+}
+
+export function findGroup(state: SimState, name: string): SimGroup {
+  const group = state.groups.find((g) => g.name === name);
+  if (!group) throw new Error(`no group ${name} in the state`);
+  return group;
+}
+
+/** A mailbox user (or room) in the given OU; `sam` must be unique, `name` need not be (names are unique per OU only). */
+export function addMailboxUser(state: SimState, sam: string, name: string, ou: string, type: MailboxType = 'UserMailbox'): SimUser {
+  const address = `${sam}@${state.organization.domain}`;
+  const user: SimUser = {
+    guid: randomUUID(),
+    name,
+    samAccountName: sam,
+    userPrincipalName: address,
+    distinguishedName: `CN=${name},${ou}`,
+    enabled: type !== 'RoomMailbox',
+    lockedOut: false,
+    passwordNeverExpires: type === 'RoomMailbox',
+    passwordLastSet: new Date().toISOString(),
+    passwordHash: hashPassword(randomUUID()),
+    mailbox: { alias: sam, displayName: name, recipientTypeDetails: type, primarySmtpAddress: address, emailAddresses: [`SMTP:${address}`] },
+  };
+  state.users.push(user);
+  return user;
+}
+
+/** A group whose members are users or groups (nesting), by object. Only mail-enabled types get an address. */
+export function addGroup(
+  state: SimState,
+  name: string,
+  type: Exclude<SimGroup['recipientTypeDetails'], 'DynamicDistributionGroup'>,
+  members: (SimUser | SimGroup)[],
+  ou: string = OU.users,
+): SimGroup {
+  const sam = name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+  const mailEnabled = type === 'MailUniversalSecurityGroup' || type === 'MailUniversalDistributionGroup';
+  const group: SimGroup = {
+    guid: randomUUID(),
+    name,
+    samAccountName: sam,
+    distinguishedName: `CN=${name},${ou}`,
+    recipientTypeDetails: type,
+    primarySmtpAddress: mailEnabled ? `${sam}@${state.organization.domain}` : null,
+    members: members.map((m) => m.distinguishedName),
+  };
+  state.groups.push(group);
+  return group;
+}
+
+/** A dynamic distribution group: its members are what `recipientFilter` selects under `recipientContainer`. */
+export function addDynamicGroup(state: SimState, name: string, recipientFilter: string, recipientContainer: string | null = null): SimGroup {
+  const sam = name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+  const group: SimGroup = {
+    guid: randomUUID(),
+    name,
+    samAccountName: sam,
+    distinguishedName: `CN=${name},${OU.users}`,
+    recipientTypeDetails: 'DynamicDistributionGroup',
+    primarySmtpAddress: `${sam}@${state.organization.domain}`,
+    members: [],
+    recipientFilter,
+    ...(recipientContainer ? { recipientContainer } : {}),
+  };
+  state.groups.push(group);
+  return group;
+}
+
+/** Adds `member` (user or group) to `group`: nesting, and cycles if you ask for them. */
+export function addMember(group: SimGroup, member: SimUser | SimGroup): void {
+  group.members.push(member.distinguishedName);
+}
+
+/** The admin running the Management Shell holds only these management roles (see src/sim/exchange/Roles.ps1). */
+export function setAdminRoles(state: SimState, roles: string[]): void {
+  state.admin = { roles };
 }

@@ -13,15 +13,22 @@ $script:Messages = @{
     ScopeExists              = 'The management scope "{0}" already exists.'
     ScopeInUse               = 'The management scope "{0}" is in use by role assignment "{1}".'
     InvalidFilter            = 'Invalid filter syntax. {0} For a description of the filter parameter syntax see the command help. "{1}" at position {2}.'
+    ScopeParametersTogether  = 'The parameters {0} can''t be used together. Specify only one recipient write scope.'
+    ScopeIsExclusive         = 'The management scope "{0}" is exclusive. Use the ExclusiveRecipientWriteScope parameter to assign it.'
+    ScopeNotExclusive        = 'The management scope "{0}" isn''t exclusive. Use the CustomRecipientWriteScope parameter to assign it.'
+    ExclusiveScopeConfirm    = 'Creating the exclusive scope "{0}" immediately blocks every non-exclusive assignment from the recipients it matches.'
+    AllGroupMembers          = 'All Group Members'
     AssignmentMethodAlone    = 'The AssignmentMethod parameter can only be used together with the RoleAssignee parameter.'
     RelativeScopeUnsupported = 'The simulated Exchange supports only the Organization recipient write scope, not "{0}".'
     # The simulator's own trouble, not an Exchange text.
+    NotSimulated             = 'The simulated Exchange does not model the parameter -{0}. It exists in Exchange: extend the simulator before relying on it.'
     StateLocked              = 'The simulated Exchange state is locked by another process: "{0}".'
 }
 
 $script:ImpersonationRole = 'ApplicationImpersonation'
 $script:MaxNameLength = 64
-$script:SecurityGroupTypes = @('RoleGroup', 'MailUniversalSecurityGroup')
+$script:SecurityGroupTypes = @('RoleGroup', 'UniversalSecurityGroup', 'MailUniversalSecurityGroup')
+$script:MailGroupTypes = @('MailUniversalSecurityGroup', 'MailUniversalDistributionGroup', 'DynamicDistributionGroup')
 $script:ExchangeTaskNamespaces = @{
     Mailbox                     = 'RecipientTasks'
     Recipient                   = 'RecipientTasks'

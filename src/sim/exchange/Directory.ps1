@@ -6,7 +6,52 @@ function Test-SimIsGroup($Object) {
 }
 
 function Test-SimMailEnabledGroup($Group) {
-    return ($Group.recipientTypeDetails -ne 'RoleGroup') -and [bool]$Group.primarySmtpAddress
+    # Role groups and plain security groups have no address: they are groups, not recipients.
+    return (Test-SimTextIn $Group.recipientTypeDetails $script:MailGroupTypes) -and [bool]$Group.primarySmtpAddress
+}
+
+function Test-SimDynamicGroup($Group) {
+    return [string]$Group.recipientTypeDetails -eq 'DynamicDistributionGroup'
+}
+
+function Get-SimParentDistinguishedName([string] $DistinguishedName) {
+    # The container (OU) of an object: its DN without the first RDN. An escaped comma does not split.
+    $parts = [regex]::new('(?<!\\),').Split($DistinguishedName, 2)
+    if ($parts.Count -lt 2) { return '' }
+    return $parts[1]
+}
+
+function Resolve-SimOrganizationalUnit($State, [string] $Identity) {
+    # An OU as Exchange's OrganizationalUnitIdParameter takes it: a DN or a canonical name
+    # (contoso.com/Contoso/Rooms). The simulated directory knows the OUs its objects live in.
+    $known = [System.Collections.Generic.HashSet[string]]::new([System.StringComparer]::OrdinalIgnoreCase)
+    foreach ($object in @($State.users) + @($State.groups)) {
+        $parent = Get-SimParentDistinguishedName $object.distinguishedName
+        while ($parent -and $parent -match '^(?i:OU|CN)=') {
+            [void]$known.Add($parent)
+            $parent = Get-SimParentDistinguishedName $parent
+        }
+    }
+    foreach ($dn in $known) {
+        $canonical = ConvertTo-SimContainerCanonicalName $State $dn
+        if ((Test-SimText $dn $Identity) -or (Test-SimText $canonical $Identity.TrimEnd('/'))) {
+            return [pscustomobject]@{ DistinguishedName = $dn; CanonicalName = $canonical }
+        }
+    }
+    throw (New-SimNotFound $State $Identity)
+}
+
+function ConvertTo-SimContainerCanonicalName($State, [string] $DistinguishedName) {
+    # contoso.com/Contoso/Rooms for OU=Rooms,OU=Contoso,DC=contoso,DC=com; the domain alone for DC=...
+    $first = [regex]::new('(?<!\\),').Split($DistinguishedName, 2)[0]
+    if ($first -match '^(?i:DC)=') { return $State.organization.domain }
+    $name = ($first -replace '^[^=]*=', '') -replace '\\(.)', '$1'
+    return ConvertTo-SimCanonicalName $State $DistinguishedName $name
+}
+
+function Test-SimUnderContainer([System.Collections.IDictionary] $Facts, [string] $ContainerDistinguishedName) {
+    # Anywhere below the OU, sub-OUs included (a scope's RecipientRoot and an OU scope search the subtree).
+    return $Facts.DistinguishedName.EndsWith(',' + $ContainerDistinguishedName, [System.StringComparison]::OrdinalIgnoreCase)
 }
 
 function Get-SimMailboxUsers($State) {
@@ -117,15 +162,31 @@ function Get-SimGroupsOf($State, [string] $MemberDistinguishedName, [switch] $Re
     return ,$result.ToArray()
 }
 
+function Get-SimDynamicGroupMembers($State, $Group) {
+    # What Exchange computes for a dynamic group: the recipients its filter selects under its container.
+    $tree = ConvertFrom-SimFilter $Group.recipientFilter
+    $result = [System.Collections.Generic.List[object]]::new()
+    foreach ($recipient in (Get-SimRecipients $State)) {
+        if (Test-SimDynamicGroup $recipient) { continue }
+        $facts = Get-SimDirectoryFacts $State $recipient
+        if ($Group.recipientContainer -and -not (Test-SimUnderContainer $facts $Group.recipientContainer)) { continue }
+        if (Test-SimFilter $tree $facts) { $result.Add($recipient) }
+    }
+    return ,$result.ToArray()
+}
+
 function Get-SimGroupMemberUsers($State, $Group) {
-    # Users in the group or in any group nested inside it, each once.
+    # Users in the group or in any group nested inside it, each once (cycles are safe).
     $result = [System.Collections.Generic.List[object]]::new()
     $seen = [System.Collections.Generic.HashSet[string]]::new([System.StringComparer]::OrdinalIgnoreCase)
     [void]$seen.Add($Group.distinguishedName)
     $pending = [System.Collections.Generic.Queue[object]]::new()
     $pending.Enqueue($Group)
     while ($pending.Count -gt 0) {
-        foreach ($memberDn in $pending.Dequeue().members) {
+        $current = $pending.Dequeue()
+        $memberDns = $current.members
+        if (Test-SimDynamicGroup $current) { $memberDns = @(Get-SimDynamicGroupMembers $State $current | ForEach-Object { $_.distinguishedName }) }
+        foreach ($memberDn in $memberDns) {
             if (-not $seen.Add($memberDn)) { continue }
             $member = Find-SimByDistinguishedName $State $memberDn
             if ($null -eq $member) { continue }
@@ -145,6 +206,7 @@ function Get-SimDirectoryFacts($State, $Object) {
         Name              = $Object.name
         SamAccountName    = $Object.samAccountName
         DistinguishedName = $Object.distinguishedName
+        OrganizationalUnit = ConvertTo-SimContainerCanonicalName $State (Get-SimParentDistinguishedName $Object.distinguishedName)
         Identity          = ConvertTo-SimCanonicalName $State $Object.distinguishedName $Object.name
         Guid              = $Object.guid
         MemberOfGroup     = $memberOf.ToArray()
@@ -157,7 +219,8 @@ function Get-SimDirectoryFacts($State, $Object) {
         if ($Object.primarySmtpAddress) { $facts.Alias = $Object.samAccountName } else { $facts.Alias = $null }
         $facts.DisplayName = $Object.name
         $facts.RecipientTypeDetails = $type
-        if ($type -eq 'RoleGroup') { $facts.RecipientType = 'Group' } else { $facts.RecipientType = $type }
+        # A group that is not mail-enabled is RecipientType Group; a mail-enabled one is its own type.
+        if (Test-SimMailEnabledGroup $Object) { $facts.RecipientType = $type } else { $facts.RecipientType = 'Group' }
         $facts.PrimarySmtpAddress = $Object.primarySmtpAddress
         if ($Object.primarySmtpAddress) { $facts.EmailAddresses = @('SMTP:' + $Object.primarySmtpAddress) } else { $facts.EmailAddresses = @() }
         $facts.UserPrincipalName = $null

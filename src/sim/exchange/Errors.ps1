@@ -25,3 +25,10 @@ function Assert-SimNameLength([string] $Name) {
         throw [DataValidationException]::new(($script:Messages.NameTooLong -f $script:MaxNameLength, $Name.Length))
     }
 }
+
+function Assert-SimModelled([System.Collections.IDictionary] $Bound, [string[]] $Names) {
+    # Real parameters of the cmdlet that the simulator does not model: refused by name, never ignored.
+    foreach ($name in $Names) {
+        if ($Bound.ContainsKey($name)) { throw [NotSimulatedException]::new(($script:Messages.NotSimulated -f $name)) }
+    }
+}

@@ -24,6 +24,9 @@ class DataValidationException : SimException {
     DataValidationException([string] $message) : base($message) {}
 }
 
+class ArgumentValidationException : SimException {
+    ArgumentValidationException([string] $message) : base($message) { $this.Category = 'InvalidArgument' }
+}
 class InvalidFilterException : SimException {
     InvalidFilterException([string] $message) : base($message) { $this.Category = 'InvalidArgument' }
 }
@@ -32,6 +35,9 @@ class ManagementScopeInUseException : SimException {
     ManagementScopeInUseException([string] $message) : base($message) {}
 }
 
+class NotSimulatedException : SimException {
+    NotSimulatedException([string] $message) : base($message) { $this.Category = 'NotImplemented' }
+}
 class SimStateLockedException : SimException {
     SimStateLockedException([string] $message) : base($message) { $this.Category = 'ResourceBusy' }
 }

@@ -19,17 +19,13 @@ $script:SimStateRoot = Split-Path -Parent $PSScriptRoot
 foreach ($file in @(
         'Exceptions', 'Constants', 'State', 'Errors', 'Text', 'Directory', 'RecipientFilter',
         'Recipients', 'Groups', 'RoleAssignments', 'Scopes', 'VirtualDirectories', 'ADUsers', 'Ldap',
-        'EventLog', 'ScheduledTasks', 'TaskService'
+        'EventLog', 'ScheduledTasks', 'TaskService', 'Roles'
     )) {
     . (Join-Path $PSScriptRoot ($file + '.ps1'))
 }
 
-Export-ModuleMember -Function @(
-    'Get-Mailbox', 'Get-Recipient', 'Get-User', 'Get-Group', 'Get-DistributionGroupMember',
-    'New-ManagementRoleAssignment', 'Get-ManagementRoleAssignment', 'Remove-ManagementRoleAssignment',
-    'New-ManagementScope', 'Get-ManagementScope', 'Set-ManagementScope', 'Remove-ManagementScope',
-    'Get-WebServicesVirtualDirectory', 'Set-WebServicesVirtualDirectory'
-)
+# Only the Exchange cmdlets the admin's management roles grant (Roles.ps1).
+Export-ModuleMember -Function (Get-SimGrantedCmdlets)
 
 # What this simulated machine has besides Exchange (state.machine, read once at import).
 Export-ModuleMember -Function @(

@@ -1,4 +1,7 @@
-# Get-Group and Get-DistributionGroupMember.
+# Get-Group, Get-DistributionGroupMember and Get-DynamicDistributionGroup, as Exchange serves them:
+# Get-Group finds every security and distribution group (mail-enabled or not, role groups too) but no dynamic
+# group; Get-DistributionGroupMember serves only mail-enabled groups and lists direct members that are
+# recipients, nested groups as themselves (not expanded); a dynamic group has no member list at all.
 
 function ConvertTo-SimGroupOutput($State, $Group) {
     $memberNames = [System.Collections.Generic.List[string]]::new()
@@ -13,6 +16,7 @@ function ConvertTo-SimGroupOutput($State, $Group) {
         DistinguishedName    = $Group.distinguishedName
         Identity             = ConvertTo-SimCanonicalName $State $Group.distinguishedName $Group.name
         Guid                 = [guid]$Group.guid
+        RecipientType        = (Get-SimDirectoryFacts $State $Group).RecipientType
         RecipientTypeDetails = $Group.recipientTypeDetails
         WindowsEmailAddress  = $Group.primarySmtpAddress
         Members              = $memberNames.ToArray()
@@ -29,10 +33,11 @@ function Get-Group {
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
         $state = Read-SimState
+        $groups = @($state.groups | Where-Object { -not (Test-SimDynamicGroup $_) })
         if ($PSBoundParameters.ContainsKey('Identity')) {
-            $selected = @(Resolve-SimIdentity $state $state.groups $Identity)
+            $selected = @(Resolve-SimIdentity $state $groups $Identity)
         } else {
-            $selected = Select-SimResultSize $state.groups $ResultSize
+            $selected = Select-SimResultSize $groups $ResultSize
         }
         $output = foreach ($group in $selected) { ConvertTo-SimGroupOutput $state $group }
     } catch {
@@ -51,7 +56,7 @@ function Get-DistributionGroupMember {
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
         $state = Read-SimState
-        $mailGroups = @($state.groups | Where-Object { Test-SimMailEnabledGroup $_ })
+        $mailGroups = @($state.groups | Where-Object { (Test-SimMailEnabledGroup $_) -and -not (Test-SimDynamicGroup $_) })
         $group = Resolve-SimIdentity $state $mailGroups $Identity
         # Direct members that are recipients; users without a mailbox are not.
         $members = [System.Collections.Generic.List[object]]::new()
@@ -62,6 +67,59 @@ function Get-DistributionGroupMember {
             }
         }
         $output = foreach ($member in (Select-SimResultSize $members.ToArray() $ResultSize)) { ConvertTo-SimRecipientOutput $state $member }
+    } catch {
+        $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+    }
+    $output
+}
+
+function ConvertTo-SimDynamicGroupOutput($State, $Group) {
+    $facts = Get-SimDirectoryFacts $State $Group
+    $container = $null
+    if ($Group.recipientContainer) { $container = ConvertTo-SimContainerCanonicalName $State $Group.recipientContainer }
+    return [pscustomobject]@{
+        Name                 = $facts.Name
+        Alias                = $facts.Alias
+        DisplayName          = $facts.DisplayName
+        RecipientType        = $facts.RecipientType
+        RecipientTypeDetails = $facts.RecipientTypeDetails
+        PrimarySmtpAddress   = $facts.PrimarySmtpAddress
+        EmailAddresses       = [string[]]$facts.EmailAddresses
+        # Stored as Exchange stores it: parsed and re-rendered.
+        RecipientFilter      = ConvertTo-SimStoredFilter $Group.recipientFilter
+        LdapRecipientFilter  = $null
+        RecipientContainer   = $container
+        DistinguishedName    = $facts.DistinguishedName
+        Identity             = $facts.Identity
+        Guid                 = [guid]$facts.Guid
+    }
+}
+
+function Get-DynamicDistributionGroup {
+    [CmdletBinding()]
+    param(
+        [Parameter(Position = 0)] [string] $Identity,
+        [string] $Anr,
+        [string] $Filter,
+        [string] $ManagedBy,
+        [string] $OrganizationalUnit,
+        [ValidatePattern('^(?i:unlimited|\d+)$')] [string] $ResultSize,
+        [string] $SortBy,
+        [switch] $IgnoreDefaultScope,
+        [switch] $ReadFromDomainController,
+        [string] $DomainController
+    )
+    try {
+        Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+        Assert-SimModelled $PSBoundParameters @('Anr', 'Filter', 'ManagedBy', 'OrganizationalUnit', 'SortBy')
+        $state = Read-SimState
+        $groups = @($state.groups | Where-Object { Test-SimDynamicGroup $_ })
+        if ($PSBoundParameters.ContainsKey('Identity')) {
+            $selected = @(Resolve-SimIdentity $state $groups $Identity)
+        } else {
+            $selected = Select-SimResultSize $groups $ResultSize
+        }
+        $output = foreach ($group in $selected) { ConvertTo-SimDynamicGroupOutput $state $group }
     } catch {
         $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
     }

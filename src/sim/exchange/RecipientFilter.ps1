@@ -200,3 +200,36 @@ function Test-SimFilter($Node, [System.Collections.IDictionary] $Facts) {
     if ($Node.Operator -eq 'ne' -or $Node.Operator -eq 'notlike') { return -not $hit }
     return $hit
 }
+
+# Exchange parses a recipient filter and stores what it renders back, not the text it was given:
+# every comparison and every -and/-or/-not in parentheses, property names and enum values in their
+# canonical case. The exact rendering is UNCONFIRMED for scopes; it is the shape Get-DynamicDistributionGroup
+# shows, e.g. ((RecipientType -eq 'UserMailbox') -and (-not(Name -like 'SystemMailbox{*'))). A caller that
+# compares filters as text must therefore fail here, as it would against Exchange.
+$script:FilterEnumValues = @(
+    'UserMailbox', 'LinkedMailbox', 'SharedMailbox', 'LegacyMailbox', 'RoomMailbox', 'EquipmentMailbox',
+    'MailContact', 'MailUser', 'MailUniversalDistributionGroup', 'MailNonUniversalGroup', 'MailUniversalSecurityGroup',
+    'DynamicDistributionGroup', 'PublicFolder', 'SystemAttendantMailbox', 'SystemMailbox', 'User', 'UniversalSecurityGroup',
+    'UniversalDistributionGroup', 'RoleGroup', 'DiscoveryMailbox', 'RemoteUserMailbox', 'Group'
+)
+
+function ConvertTo-SimFilterText($Node) {
+    switch ($Node.Kind) {
+        'Or' { return '({0} -or {1})' -f (ConvertTo-SimFilterText $Node.Left), (ConvertTo-SimFilterText $Node.Right) }
+        'And' { return '({0} -and {1})' -f (ConvertTo-SimFilterText $Node.Left), (ConvertTo-SimFilterText $Node.Right) }
+        'Not' { return '(-not{0})' -f (ConvertTo-SimFilterText $Node.Operand) }
+    }
+    if ($null -eq $Node.Value) { $value = '$null' }
+    else {
+        $text = [string]$Node.Value
+        if ($Node.Property -eq 'RecipientTypeDetails' -or $Node.Property -eq 'RecipientType') {
+            foreach ($known in $script:FilterEnumValues) { if (Test-SimText $known $text) { $text = $known } }
+        }
+        $value = "'" + $text.Replace("'", "''") + "'"
+    }
+    return '({0} -{1} {2})' -f $Node.Property, $Node.Operator, $value
+}
+
+function ConvertTo-SimStoredFilter([string] $Filter) {
+    return ConvertTo-SimFilterText (ConvertFrom-SimFilter $Filter)
+}

@@ -39,19 +39,39 @@ function ConvertTo-SimRecipientOutput($State, $Object) {
 }
 
 function Get-Mailbox {
-    [CmdletBinding()]
+    [CmdletBinding(DefaultParameterSetName = 'Identity')]
     param(
-        [Parameter(Position = 0)] [string] $Identity,
+        [Parameter(Position = 0, ParameterSetName = 'Identity')] [string] $Identity,
+        [Parameter(Mandatory = $true, ParameterSetName = 'AnrSet')] [string] $Anr,
+        [Parameter(Mandatory = $true, ParameterSetName = 'DatabaseSet')] [string] $Database,
+        [Parameter(Mandatory = $true, ParameterSetName = 'ServerSet')] [string] $Server,
+        [string] $Filter,
+        [string] $OrganizationalUnit,
         [string[]] $RecipientTypeDetails,
+        [string] $SortBy,
+        [switch] $Arbitration,
+        [switch] $Archive,
+        [switch] $IgnoreDefaultScope,
+        [switch] $ReadFromDomainController,
         [ValidatePattern('^(?i:unlimited|\d+)$')] [string] $ResultSize,
         [string] $DomainController
     )
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+        Assert-SimModelled $PSBoundParameters @('Anr', 'Database', 'Server', 'SortBy', 'Arbitration', 'Archive')
         $state = Read-SimState
+        $tree = $null
+        if ($PSBoundParameters.ContainsKey('Filter')) { $tree = ConvertFrom-SimFilter $Filter }
+        $container = $null
+        if ($PSBoundParameters.ContainsKey('OrganizationalUnit')) { $container = (Resolve-SimOrganizationalUnit $state $OrganizationalUnit).DistinguishedName }
         $mailboxes = [System.Collections.Generic.List[object]]::new()
         foreach ($user in (Get-SimMailboxUsers $state)) {
             if ($RecipientTypeDetails -and -not (Test-SimTextIn $user.mailbox.recipientTypeDetails $RecipientTypeDetails)) { continue }
+            if ($null -ne $tree -or $null -ne $container) {
+                $facts = Get-SimDirectoryFacts $state $user
+                if ($null -ne $container -and -not (Test-SimUnderContainer $facts $container)) { continue }
+                if ($null -ne $tree -and -not (Test-SimFilter $tree $facts)) { continue }
+            }
             $mailboxes.Add($user)
         }
         if ($PSBoundParameters.ContainsKey('Identity')) {
@@ -72,27 +92,36 @@ function Get-Recipient {
         [Parameter(Position = 0, ParameterSetName = 'Identity')] [string] $Identity,
         [Parameter(Mandatory = $true, ParameterSetName = 'RecipientPreviewFilter')] [string] $RecipientPreviewFilter,
         [Parameter(Mandatory = $true, ParameterSetName = 'AnrSet')] [string] $Anr,
+        [Parameter(Mandatory = $true, ParameterSetName = 'DatabaseSet')] [string] $Database,
         [string] $Filter,
         [string] $OrganizationalUnit,
+        [string[]] $RecipientType,
         [string[]] $RecipientTypeDetails,
+        [string[]] $Properties,
+        [string] $SortBy,
         [ValidatePattern('^(?i:unlimited|\d+)$')] [string] $ResultSize,
+        [switch] $IgnoreDefaultScope,
+        [switch] $ReadFromDomainController,
         [string] $DomainController
     )
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+        Assert-SimModelled $PSBoundParameters @('Database', 'Properties', 'SortBy')
         $state = Read-SimState
-        $preview = $null
-        if ($PSBoundParameters.ContainsKey('RecipientPreviewFilter')) { $preview = ConvertFrom-SimFilter $RecipientPreviewFilter }
-        # -Filter (OPATH) and -OrganizationalUnit (the OU's subtree, by DN or canonical name).
-        $opath = $null
-        if ($PSBoundParameters.ContainsKey('Filter')) { $opath = ConvertFrom-SimFilter $Filter }
+        $filters = [System.Collections.Generic.List[object]]::new()
+        if ($PSBoundParameters.ContainsKey('RecipientPreviewFilter')) { $filters.Add((ConvertFrom-SimFilter $RecipientPreviewFilter)) }
+        if ($PSBoundParameters.ContainsKey('Filter')) { $filters.Add((ConvertFrom-SimFilter $Filter)) }
+        $container = $null
+        if ($PSBoundParameters.ContainsKey('OrganizationalUnit')) { $container = (Resolve-SimOrganizationalUnit $state $OrganizationalUnit).DistinguishedName }
         $recipients = [System.Collections.Generic.List[object]]::new()
         foreach ($recipient in (Get-SimRecipients $state)) {
             $facts = Get-SimDirectoryFacts $state $recipient
+            if ($RecipientType -and -not (Test-SimTextIn $facts.RecipientType $RecipientType)) { continue }
             if ($RecipientTypeDetails -and -not (Test-SimTextIn $facts.RecipientTypeDetails $RecipientTypeDetails)) { continue }
-            if ($null -ne $preview -and -not (Test-SimFilter $preview $facts)) { continue }
-            if ($null -ne $opath -and -not (Test-SimFilter $opath $facts)) { continue }
-            if ($OrganizationalUnit -and -not (Test-SimUnderRoot $facts $OrganizationalUnit)) { continue }
+            if ($null -ne $container -and -not (Test-SimUnderContainer $facts $container)) { continue }
+            $rejected = $false
+            foreach ($tree in $filters) { if (-not (Test-SimFilter $tree $facts)) { $rejected = $true } }
+            if ($rejected) { continue }
             if ($PSBoundParameters.ContainsKey('Anr') -and -not (Test-SimAnr $recipient $facts $Anr)) { continue }
             $recipients.Add($recipient)
         }

@@ -23,7 +23,7 @@ function ConvertTo-SimAssignmentOutput($State, $Assignment, [string] $Assignment
         RoleAssignee                 = $assigneeCanonical
         Role                         = $Assignment.role
         RoleAssignmentDelegationType = $Assignment.roleAssignmentDelegationType
-        CustomRecipientWriteScope    = $Assignment.customRecipientWriteScope
+        CustomRecipientWriteScope    = ConvertTo-SimWriteScopeText $State $Assignment
         CustomConfigWriteScope       = $null
         RecipientReadScope           = 'Organization'
         ConfigReadScope              = 'None'
@@ -42,6 +42,22 @@ function ConvertTo-SimAssignmentOutput($State, $Assignment, [string] $Assignment
         WhenChangedUTC               = $created
         ObjectState                  = 'Unchanged'
     }
+}
+
+function ConvertTo-SimWriteScopeText($State, $Assignment) {
+    # An OU scope holds the OU (shown by canonical name), a custom or exclusive scope its scope's name.
+    if ($Assignment.recipientWriteScope -eq 'OU') { return ConvertTo-SimContainerCanonicalName $State $Assignment.customRecipientWriteScope }
+    return $Assignment.customRecipientWriteScope
+}
+
+function Get-SimExclusiveScopesOver($State, [System.Collections.IDictionary] $Facts) {
+    # Exclusive scopes that select the recipient. From the moment one exists, only assignments with an
+    # exclusive scope that selects the recipient may write it: every other assignment is blocked.
+    $found = [System.Collections.Generic.List[object]]::new()
+    foreach ($scope in $State.scopes) {
+        if ($scope.exclusive -and (Test-SimScopeSelects $State $scope $Facts)) { $found.Add($scope) }
+    }
+    return ,$found.ToArray()
 }
 
 function Assert-SimRole([string] $Role) {
@@ -77,12 +93,22 @@ function Get-SimUniqueAssignmentName($State, [string] $Base) {
 
 function Test-SimAssignmentCovers($State, $Assignment, [System.Collections.IDictionary] $Facts) {
     # Delegating assignments let their holder hand the role out; they give no access to recipients.
-    if ($Assignment.roleAssignmentDelegationType -ne 'Regular') { return $false }
-    if ($Assignment.recipientWriteScope -eq 'Organization') { return $true }
-    $scope = Find-SimScopeByName $State $Assignment.customRecipientWriteScope
-    if ($null -eq $scope) { return $false }
-    if ($scope.recipientRoot -and -not (Test-SimUnderRoot $Facts $scope.recipientRoot)) { return $false }
-    return Test-SimFilter (ConvertFrom-SimFilter $scope.recipientFilter) $Facts
+    if ($Assignment.roleAssignmentDelegationType -ne 'Regular' -or -not $Assignment.enabled) { return $false }
+    if ($Assignment.recipientWriteScope -eq 'ExclusiveRecipientScope') {
+        $scope = Find-SimScopeByName $State $Assignment.customRecipientWriteScope
+        return ($null -ne $scope) -and (Test-SimScopeSelects $State $scope $Facts)
+    }
+    if ((Get-SimExclusiveScopesOver $State $Facts).Count -gt 0) { return $false }
+    switch ($Assignment.recipientWriteScope) {
+        'Organization' { return $true }
+        # An OU scope reaches the OU's whole subtree.
+        'OU' { return Test-SimUnderContainer $Facts $Assignment.customRecipientWriteScope }
+        'CustomRecipientScope' {
+            $scope = Find-SimScopeByName $State $Assignment.customRecipientWriteScope
+            return ($null -ne $scope) -and (Test-SimScopeSelects $State $scope $Facts)
+        }
+    }
+    return $false
 }
 
 function Get-SimAssignmentRows($State, [System.Collections.IDictionary] $Bound) {
@@ -118,9 +144,28 @@ function Test-SimAssignmentRow($State, $Row, [System.Collections.IDictionary] $B
     if ($Bound.ContainsKey('Enabled') -and [bool]$assignment.enabled -ne $Bound['Enabled']) { return $false }
     if ($Bound.ContainsKey('Delegating') -and ($assignment.roleAssignmentDelegationType -ne 'Regular') -ne $Bound['Delegating']) { return $false }
     if ($Bound.ContainsKey('RoleAssigneeType') -and -not (Test-SimText $assignment.roleAssigneeType $Bound['RoleAssigneeType'])) { return $false }
-    if ($null -ne $Scope -and -not (Test-SimText $assignment.customRecipientWriteScope $Scope.name)) { return $false }
+    if ($Bound.ContainsKey('RecipientWriteScope') -and -not (Test-SimText $assignment.recipientWriteScope $Bound['RecipientWriteScope'])) { return $false }
+    if ($Bound.ContainsKey('Exclusive') -and ($assignment.recipientWriteScope -eq 'ExclusiveRecipientScope') -ne $Bound['Exclusive']) { return $false }
+    if ($null -ne $Scope) {
+        if ($assignment.recipientWriteScope -ne $Scope.Type -or -not (Test-SimText $assignment.customRecipientWriteScope $Scope.Name)) { return $false }
+    }
     if ($null -ne $RecipientFacts -and -not (Test-SimAssignmentCovers $State $assignment $RecipientFacts)) { return $false }
     return $true
+}
+
+function Get-SimAllGroupMembersText($State) {
+    # Localised with the server's language (UNCONFIRMED which texts): callers must not match the English one.
+    $text = $State.organization.PSObject.Properties['allGroupMembers']
+    if ($null -ne $text -and $text.Value) { return [string]$text.Value }
+    return $script:Messages.AllGroupMembers
+}
+
+function Get-SimScopeSelector($State, [System.Collections.IDictionary] $Bound) {
+    # Get-ManagementRoleAssignment's scope filters: which write scope type and which scope or OU.
+    if ($Bound.ContainsKey('CustomRecipientWriteScope')) { return @{ Type = 'CustomRecipientScope'; Name = (Resolve-SimScope $State $Bound['CustomRecipientWriteScope']).name } }
+    if ($Bound.ContainsKey('ExclusiveRecipientWriteScope')) { return @{ Type = 'ExclusiveRecipientScope'; Name = (Resolve-SimScope $State $Bound['ExclusiveRecipientWriteScope']).name } }
+    if ($Bound.ContainsKey('RecipientOrganizationalUnitScope')) { return @{ Type = 'OU'; Name = (Resolve-SimOrganizationalUnit $State $Bound['RecipientOrganizationalUnitScope']).DistinguishedName } }
+    return $null
 }
 
 function ConvertTo-SimEffectiveRows($State, $Row) {
@@ -133,7 +178,7 @@ function ConvertTo-SimEffectiveRows($State, $Row) {
         $output.Add((ConvertTo-SimAssignmentOutput $State $assignment $Row.Method $assignment.roleAssigneeName ''))
         return ,$output.ToArray()
     }
-    $output.Add((ConvertTo-SimAssignmentOutput $State $assignment $Row.Method 'All Group Members' ''))
+    $output.Add((ConvertTo-SimAssignmentOutput $State $assignment $Row.Method (Get-SimAllGroupMembersText $State) ''))
     $memberMethod = Get-SimGroupAssignmentMethod $group
     foreach ($user in (Get-SimGroupMemberUsers $State $group)) {
         $output.Add((ConvertTo-SimAssignmentOutput $State $assignment $memberMethod $user.name $group.name))
@@ -153,9 +198,23 @@ function New-SimAssignmentRecord($State, [System.Collections.IDictionary] $Bound
 
     $writeScope = 'Organization'
     $scopeName = $null
+    $scopeParameters = @(@('CustomRecipientWriteScope', 'RecipientOrganizationalUnitScope', 'ExclusiveRecipientWriteScope') | Where-Object { $Bound.ContainsKey($_) })
+    if ($scopeParameters.Count -gt 1) {
+        throw [ArgumentValidationException]::new(($script:Messages.ScopeParametersTogether -f ($scopeParameters -join ', ')))
+    }
     if ($Bound.ContainsKey('CustomRecipientWriteScope')) {
-        $scopeName = (Resolve-SimScope $State $Bound['CustomRecipientWriteScope']).name
+        $scope = Resolve-SimScope $State $Bound['CustomRecipientWriteScope']
+        if ($scope.exclusive) { throw [ArgumentValidationException]::new(($script:Messages.ScopeIsExclusive -f $scope.name)) }
+        $scopeName = $scope.name
         $writeScope = 'CustomRecipientScope'
+    } elseif ($Bound.ContainsKey('ExclusiveRecipientWriteScope')) {
+        $scope = Resolve-SimScope $State $Bound['ExclusiveRecipientWriteScope']
+        if (-not $scope.exclusive) { throw [ArgumentValidationException]::new(($script:Messages.ScopeNotExclusive -f $scope.name)) }
+        $scopeName = $scope.name
+        $writeScope = 'ExclusiveRecipientScope'
+    } elseif ($Bound.ContainsKey('RecipientOrganizationalUnitScope')) {
+        $scopeName = (Resolve-SimOrganizationalUnit $State $Bound['RecipientOrganizationalUnitScope']).DistinguishedName
+        $writeScope = 'OU'
     } elseif ($Bound.ContainsKey('RecipientRelativeWriteScope') -and $Bound['RecipientRelativeWriteScope'] -ne 'Organization') {
         throw [DataValidationException]::new(($script:Messages.RelativeScopeUnsupported -f $Bound['RecipientRelativeWriteScope']))
     }
@@ -195,13 +254,22 @@ function New-ManagementRoleAssignment {
         [Parameter(Mandatory = $true)] [string] $Role,
         [Parameter(Mandatory = $true, ParameterSetName = 'User')] [string] $User,
         [Parameter(Mandatory = $true, ParameterSetName = 'SecurityGroup')] [string] $SecurityGroup,
+        [Parameter(Mandatory = $true, ParameterSetName = 'Policy')] [string] $Policy,
+        [Parameter(Mandatory = $true, ParameterSetName = 'Computer')] [string] $Computer,
         [string] $CustomRecipientWriteScope,
-        [switch] $Delegating,
+        [string] $RecipientOrganizationalUnitScope,
+        [string] $ExclusiveRecipientWriteScope,
         [ValidateSet('None', 'Organization', 'MyGAL', 'Self', 'MyDistributionGroups')] [string] $RecipientRelativeWriteScope,
+        [string] $CustomConfigWriteScope,
+        [string] $ExclusiveConfigWriteScope,
+        [string] $RecipientAdministrativeUnitScope,
+        [switch] $Delegating,
+        [switch] $UnScopedTopLevel,
         [string] $DomainController
     )
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+        Assert-SimModelled $PSBoundParameters @('Policy', 'Computer', 'CustomConfigWriteScope', 'ExclusiveConfigWriteScope', 'RecipientAdministrativeUnitScope', 'UnScopedTopLevel')
         # Validated once before the lock (errors and -WhatIf need no lock), and again under it.
         $record = New-SimAssignmentRecord (Read-SimState) $PSBoundParameters $PSCmdlet.ParameterSetName
         if (-not $PSCmdlet.ShouldProcess(('Creating management role assignment "{0}".' -f $record.name), $record.name, 'New-ManagementRoleAssignment')) { return }
@@ -230,14 +298,26 @@ function Get-ManagementRoleAssignment {
         [Parameter(ParameterSetName = 'RoleAssignee')] [string] $Role,
         [Parameter(ParameterSetName = 'RoleAssignee')]
         [ValidateSet('Direct', 'SecurityGroup', 'RoleGroup', 'RoleAssignmentPolicy')] [string[]] $AssignmentMethod,
-        [bool] $Enabled,
-        [bool] $Delegating,
-        [switch] $GetEffectiveUsers,
-        [string] $WritableRecipient,
+        [ValidateSet('None', 'NotApplicable', 'OrganizationConfig', 'CustomConfigScope', 'PartnerDelegatedTenantScope', 'ExclusiveConfigScope')]
+        [string] $ConfigWriteScope,
+        [string] $CustomConfigWriteScope,
         [string] $CustomRecipientWriteScope,
+        [bool] $Delegating,
+        [string] $DomainController,
+        [bool] $Enabled,
+        [bool] $Exclusive,
+        [string] $ExclusiveConfigWriteScope,
+        [string] $ExclusiveRecipientWriteScope,
+        [switch] $GetEffectiveUsers,
+        [string] $RecipientOrganizationalUnitScope,
+        [ValidateSet('None', 'NotApplicable', 'Organization', 'MyGAL', 'Self', 'MyDirectReports', 'OU', 'CustomRecipientScope', 'MyDistributionGroups', 'MyExecutive', 'ExclusiveRecipientScope', 'MailboxICanDelegate')]
+        [string] $RecipientWriteScope,
         [ValidateSet('User', 'SecurityGroup', 'RoleAssignmentPolicy', 'MailboxPlan', 'ForeignSecurityPrincipal', 'RoleGroup', 'LinkedRoleGroup', 'Computer', 'PartnerLinkedRoleGroup')]
         [string] $RoleAssigneeType,
-        [string] $DomainController
+        [string] $WritableDatabase,
+        [string] $WritableRecipient,
+        [string] $WritableServer,
+        [string] $RecipientAdministrativeUnitScope
     )
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
@@ -246,8 +326,8 @@ function Get-ManagementRoleAssignment {
             throw [DataValidationException]::new($script:Messages.AssignmentMethodAlone)
         }
         if ($PSBoundParameters.ContainsKey('Role')) { Assert-SimRole $Role }
-        $scope = $null
-        if ($PSBoundParameters.ContainsKey('CustomRecipientWriteScope')) { $scope = Resolve-SimScope $state $CustomRecipientWriteScope }
+        Assert-SimModelled $PSBoundParameters @('ConfigWriteScope', 'CustomConfigWriteScope', 'ExclusiveConfigWriteScope', 'WritableDatabase', 'WritableServer', 'RecipientAdministrativeUnitScope')
+        $scope = Get-SimScopeSelector $state $PSBoundParameters
         $recipientFacts = $null
         if ($PSBoundParameters.ContainsKey('WritableRecipient')) {
             $recipientFacts = Get-SimDirectoryFacts $state (Resolve-SimIdentity $state (Get-SimRecipients $state) $WritableRecipient)

@@ -5,7 +5,7 @@ function ConvertTo-SimScopeOutput($State, $Scope) {
         Name                 = $Scope.name
         ScopeRestrictionType = 'RecipientScope'
         Exclusive            = [bool]$Scope.exclusive
-        RecipientRoot        = $Scope.recipientRoot
+        RecipientRoot        = ConvertTo-SimRecipientRootText $State $Scope.recipientRoot
         RecipientFilter      = $Scope.recipientFilter
         ServerFilter         = $null
         DatabaseFilter       = $null
@@ -32,10 +32,23 @@ function Find-SimScopeAssignment($State, $Scope) {
     return $null
 }
 
+function ConvertTo-SimRecipientRootText($State, $Root) {
+    # Stored as the OU's DN; shown, as Exchange shows an ADObjectId, by its canonical name.
+    if (-not $Root) { return $null }
+    if ($Root -notmatch '=') { return [string]$Root }
+    return ConvertTo-SimContainerCanonicalName $State $Root
+}
+
 function Test-SimUnderRoot([System.Collections.IDictionary] $Facts, [string] $Root) {
-    # A RecipientRoot is an OU given as a DN or a canonical name.
-    if ($Facts.DistinguishedName.EndsWith(',' + $Root, [System.StringComparison]::OrdinalIgnoreCase)) { return $true }
+    # A RecipientRoot is an OU given as a DN or a canonical name; the subtree below it counts.
+    if (Test-SimUnderContainer $Facts $Root) { return $true }
     return $Facts.Identity.StartsWith($Root.TrimEnd('/') + '/', [System.StringComparison]::OrdinalIgnoreCase)
+}
+
+function Test-SimScopeSelects($State, $Scope, [System.Collections.IDictionary] $Facts) {
+    # A recipient scope selects what its filter matches below its RecipientRoot (the whole forest without one).
+    if ($Scope.recipientRoot -and -not (Test-SimUnderRoot $Facts $Scope.recipientRoot)) { return $false }
+    return Test-SimFilter (ConvertFrom-SimFilter $Scope.recipientFilter) $Facts
 }
 
 function New-ManagementScope {
@@ -51,15 +64,19 @@ function New-ManagementScope {
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
         Assert-SimNameLength $Name
-        [void](ConvertFrom-SimFilter $RecipientRestrictionFilter)
-        Assert-SimScopeNameFree (Read-SimState) $Name
-        if (-not $PSCmdlet.ShouldProcess(('Creating management scope "{0}".' -f $Name), $Name, 'New-ManagementScope')) { return }
+        $stored = ConvertTo-SimStoredFilter $RecipientRestrictionFilter
+        $state = Read-SimState
+        Assert-SimScopeNameFree $state $Name
         $root = $null
-        if ($RecipientRoot) { $root = $RecipientRoot }
+        if ($PSBoundParameters.ContainsKey('RecipientRoot')) { $root = (Resolve-SimOrganizationalUnit $state $RecipientRoot).DistinguishedName }
+        if (-not $PSCmdlet.ShouldProcess(('Creating management scope "{0}".' -f $Name), $Name, 'New-ManagementScope')) { return }
+        # Exchange asks before an exclusive scope takes effect; -Force skips the question. In a
+        # -NonInteractive session the question fails, as it does on a server.
+        if ($Exclusive -and -not $Force -and -not $PSCmdlet.ShouldContinue(($script:Messages.ExclusiveScopeConfirm -f $Name), 'New-ManagementScope')) { return }
         $scope = [pscustomobject]@{
             guid            = [guid]::NewGuid().ToString()
             name            = $Name
-            recipientFilter = $RecipientRestrictionFilter
+            recipientFilter = $stored
             recipientRoot   = $root
             exclusive       = [bool]$Exclusive
             whenCreatedUTC  = ConvertTo-SimIsoText ([DateTime]::UtcNow)
@@ -89,10 +106,12 @@ function Get-ManagementScope {
     param(
         [Parameter(Position = 0)] [string] $Identity,
         [bool] $Exclusive,
+        [switch] $Orphan,
         [string] $DomainController
     )
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+        Assert-SimModelled $PSBoundParameters @('Orphan')
         $state = Read-SimState
         if ($PSBoundParameters.ContainsKey('Identity')) { $selected = @(Resolve-SimScope $state $Identity) }
         else { $selected = $state.scopes }
