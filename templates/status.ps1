@@ -16,7 +16,7 @@ if ($Parameters.account) { $result.account = Get-ImpMailbox ([string]$Parameters
 $result.serviceAccounts = @(@($Parameters.serviceAccounts) | Where-Object { $null -ne $_ } | ForEach-Object { Get-ImpMailbox ([string]$_) })
 
 # -GetEffectiveUsers gives one row per assignment for a user, and for a group one "All Group Members"
-# row plus one row per member (AssignmentChain names the group). Delegating assignments are listed
+# row (localised) plus one row per member (AssignmentChain names the group). Delegating assignments are listed
 # too: they let their holders hand the role out, which an audit must see.
 $rows = @(Get-ManagementRoleAssignment -Role ApplicationImpersonation -GetEffectiveUsers -ErrorAction Stop)
 
@@ -31,7 +31,10 @@ foreach ($row in $rows) {
         $byName[$name] = $assignment
     }
     $user = [string]$row.EffectiveUserName
-    if ($user -and $user -ne 'All Group Members') {
+    # The group's own row has no AssignmentChain; its text ('All Group Members') is localised, so it is
+    # recognised by shape, not by name.
+    $groupRow = ([string]$row.RoleAssigneeType -ne 'User') -and -not $row.AssignmentChain
+    if ($user -and -not $groupRow) {
         $chain = $null
         if ($row.AssignmentChain) { $chain = [string]$row.AssignmentChain }
         [void]$byName[$name].effectiveUsers.Add([pscustomobject]@{ name = $user; assignmentChain = $chain })

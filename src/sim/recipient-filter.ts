@@ -125,10 +125,8 @@ export function wildcardToRegExp(pattern: string): RegExp {
       source += '[\\s\\S]';
     } else if (c === '[') {
       const close = pattern.indexOf(']', i + 2);
-      if (close < 0) {
-        source += '\\[';
-        continue;
-      }
+      // PowerShell's WildcardPattern refuses an unclosed bracket; so does the Management Shell's filter.
+      if (close < 0) throw new RecipientFilterSyntaxError(pattern, `the wildcard pattern '${pattern}' has an unclosed '['`, i);
       const body = pattern.slice(i + 1, close).replace(/[\\\]^]/g, (x) => `\\${x}`);
       source += `[${body}]`;
       i = close;
@@ -195,6 +193,8 @@ export function parseRecipientFilter(text: string): RecipientFilter {
     if (valueToken.kind === 'string') value = valueToken.value;
     else if (valueToken.kind === 'word') {
       const word = valueToken.value.toLowerCase();
+      // The filter is data: a variable other than these three is refused, as the Management Shell refuses it.
+      if (word.startsWith('$') && word !== '$null' && word !== '$true' && word !== '$false') fail('variables are not allowed in a filter', valueToken);
       value = word === '$null' ? null : word === '$true' ? 'True' : word === '$false' ? 'False' : valueToken.value;
     } else return fail(`expected a value after '-${op.operator}'`, valueToken);
     const node: RecipientFilterNode = { type: 'compare', property: property!, operator: op.operator, value };

@@ -2,7 +2,7 @@
 // and the HTTPS EWS endpoint, both over one state.json.
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { packageRoot } from '../paths';
 import { applyPasswordExpiry, generatePassword, seedOrganization, type SeedOptions } from './organization';
 import { hashPassword, readState, STATE_FILE, writeState } from './state';
@@ -12,6 +12,9 @@ export const SIM_MODULE_DIR = join(packageRoot, 'src', 'sim', 'exchange');
 export const SIM_MODULE_SOURCE = join(SIM_MODULE_DIR, 'ExchangeSim.psm1');
 /** Where the module folder goes inside a state directory; the module finds state.json one level up. */
 export const SIM_MODULE_FOLDER = 'ExchangeSim';
+/** The stand-in for Exchange's bin\\RemoteExchange.ps1 (`--exchange local`), installed as <state>/ExchangeServer/bin/. */
+export const SIM_LOADER_DIR = join(packageRoot, 'src', 'sim', 'loader');
+export const SIM_INSTALL_FOLDER = 'ExchangeServer';
 const SERVICE_ACCOUNT = 'svc-booking';
 
 export interface SimulatorOptions {
@@ -27,6 +30,8 @@ export interface SimulatorOptions {
 export interface SimulatorSettings {
   stateDir: string;
   exchangeModule: string;
+  /** $env:ExchangeInstallPath for `--exchange local` (with a trailing separator, as Exchange sets it). */
+  exchangeInstallPath: string;
   account: string;
   alias: string;
   username: string;
@@ -69,7 +74,11 @@ export function prepareState(options: SimulatorOptions, ewsUrl: string): Simulat
   rmSync(moduleDir, { recursive: true, force: true });
   cpSync(SIM_MODULE_DIR, moduleDir, { recursive: true });
   const exchangeModule = join(moduleDir, 'ExchangeSim.psm1');
-  return { stateDir, exchangeModule, account, alias, username, password, propagationMs: options.propagationMs };
+  const installDir = join(stateDir, SIM_INSTALL_FOLDER);
+  rmSync(installDir, { recursive: true, force: true });
+  cpSync(SIM_LOADER_DIR, installDir, { recursive: true });
+  const exchangeInstallPath = installDir + sep;
+  return { stateDir, exchangeModule, exchangeInstallPath, account, alias, username, password, propagationMs: options.propagationMs };
 }
 
 export interface StartOptions extends SimulatorOptions {

@@ -124,6 +124,11 @@ export interface SimMachine {
    * Unset: the simulator cannot start processes, so the task stays "has not run" (0x41303).
    */
   taskRunResult?: number;
+  /**
+   * Servers (short names) that Connect-ExchangeServer -Auto tries first and fails to reach, before the
+   * organisation's exchangeServer works (src/sim/loader). Default ['EX02']: the first attempt fails.
+   */
+  unreachableExchangeServers?: string[];
 }
 
 /** A task as Register-ScheduledTask left it. Its password is never stored: only whether one was given. */

@@ -15,7 +15,7 @@ export interface SimShellRun<T> {
 // error record's parts so a test can assert on them.
 const PRELUDE = `
 $ErrorActionPreference = 'Stop'
-Import-Module -Name $env:IMP_TEST_MODULE
+if ($env:IMP_TEST_MODULE) { Import-Module -Name $env:IMP_TEST_MODULE }
 $Data = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($env:IMP_TEST_INPUT)) | ConvertFrom-Json
 function Get-SimError([scriptblock] $Action) {
     try { $null = & $Action; return $null }
@@ -26,13 +26,14 @@ function Get-SimError([scriptblock] $Action) {
             category = [string]$_.CategoryInfo.Category
             activity = $_.CategoryInfo.Activity
             errorId  = $_.FullyQualifiedErrorId
+            exception = $_.Exception.GetType().FullName
         }
     }
 }
 `;
 
 /**
- * Runs `body` in one `pwsh -NoProfile -NonInteractive` process with `modulePath` imported, and returns what
+ * Runs `body` in one `pwsh -NoProfile -NonInteractive` process with `modulePath` imported ('' imports nothing), and returns what
  * the body outputs, converted to JSON inside PowerShell. One process per call: pwsh takes ~1 s to start,
  * so batch the checks of one scenario into one body.
  */

@@ -71,6 +71,11 @@ describe('ExchangeSim: groups, scopes and identities as real organisations have 
         normalised        = (New-ManagementScope -Name 'Mixed' -RecipientRestrictionFilter "recipienttypedetails -eq 'roommailbox' -and -not (Name -like 'X*') -or Alias -eq 'a''b'").RecipientFilter
         unknownParameter  = Get-SimError { Get-Mailbox -Identity 'user1' -Bogus 1 }
         notModelled       = Get-SimError { Get-Mailbox -Anr 'user' }
+        mailboxType       = @((Get-Mailbox -Identity 'user1').PSObject.TypeNames)
+        assignmentType    = (Get-ManagementRoleAssignment -Identity 'A1 org').PSObject.TypeNames[0]
+        createdKind       = [string](Get-ManagementRoleAssignment -Identity 'A1 org').WhenCreatedUTC.Kind
+        remoteError       = Get-SimError { Get-Mailbox -Identity 'nobody' }
+        nonTerminating    = & { $null = Get-Mailbox -Identity 'nobody' -ErrorAction SilentlyContinue; 'continued' }
       }
       `,
     );
@@ -127,6 +132,20 @@ describe('ExchangeSim: groups, scopes and identities as real organisations have 
     assert.deepEqual(r.ouAssignment, { RecipientWriteScope: 'OU', CustomRecipientWriteScope: 'contoso.com/Contoso/Branch' });
     assert.deepEqual(r.branchScope, { RecipientRoot: 'contoso.com/Contoso/Branch', RecipientFilter: "(RecipientTypeDetails -eq 'RoomMailbox')" });
     assert.equal(r.normalised, "(((RecipientTypeDetails -eq 'RoomMailbox') -and (-not(Name -like 'X*'))) -or (Alias -eq 'a''b'))");
+  });
+
+  it('returns deserialized objects, as implicit remoting does, with times of no kind', () => {
+    assert.deepEqual(r.mailboxType, ['Deserialized.Microsoft.Exchange.Data.Directory.Management.Mailbox', 'Deserialized.System.Management.Automation.PSCustomObject', 'Deserialized.System.Object']);
+    assert.equal(r.assignmentType, 'Deserialized.Microsoft.Exchange.Management.RbacTasks.ExchangeRoleAssignmentPresentation');
+    assert.equal(r.createdKind, 'Unspecified');
+  });
+
+  it('writes errors as remoting delivers them: a non-terminating RemoteException with Exchange\'s id and reason', () => {
+    assert.equal(r.remoteError.exception, 'System.Management.Automation.RemoteException');
+    assert.equal(r.remoteError.reason, 'ManagementObjectNotFoundException');
+    assert.equal(r.remoteError.activity, 'Get-Mailbox');
+    assert.match(r.remoteError.errorId, /\[FailureCategory=Cmdlet-ManagementObjectNotFoundException\] E3DE7D95,Microsoft\.Exchange\.Management\.RecipientTasks\.GetMailbox\b/);
+    assert.equal(r.nonTerminating, 'continued');
   });
 
   it('binds only real parameters, and refuses real ones it does not model by name', () => {

@@ -33,11 +33,12 @@ interface AssignmentRow {
 const DC = 'DC01.contoso.com';
 const notFound = (identity: string): string => `The operation couldn't be performed because object '${identity}' couldn't be found on '${DC}'.`;
 // Windows PowerShell 5.1 must run the module too: none of PowerShell 7's syntax or parameters.
-const MODULE_FILES = readdirSync(SIM_MODULE_DIR).map((f) => join(SIM_MODULE_DIR, f));
+const MODULE_FILES = readdirSync(SIM_MODULE_DIR).filter((f) => /\.psm?1$/.test(f)).map((f) => join(SIM_MODULE_DIR, f));
 const PS7_ONLY = /\?\?|\?\.|\s\?\s|&&|\|\||-AsHashtable|-Parallel|ConvertFrom-Json[^\n]*-Depth/;
 
 describe('ExchangeSim.psm1 (simulated Exchange Management Shell)', function () {
-  this.timeout(60_000);
+  // One pwsh per scenario, each with dozens of cmdlet calls: on a loaded 2-core machine that takes a while.
+  this.timeout(150_000);
 
   describe('recipients, errors and hostile identities', () => {
     let lab: Lab;
@@ -55,6 +56,7 @@ describe('ExchangeSim.psm1 (simulated Exchange Management Shell)', function () {
       group: { Members: string[]; WindowsEmailAddress: string };
       vdirBefore: string[];
       vdirAfter: { BasicAuthentication: boolean; InternalAuthenticationMethods: string[]; Identity: string };
+      vdirRecorded: Record<string, string>;
     };
 
     before(async () => {
@@ -96,6 +98,7 @@ describe('ExchangeSim.psm1 (simulated Exchange Management Shell)', function () {
             group            = Get-Group -Identity 'room-bookers' | Select-Object Members, WindowsEmailAddress
             vdirBefore       = @($vdirBefore)
             vdirAfter        = Get-WebServicesVirtualDirectory -Server 'ex01.contoso.com' | Select-Object BasicAuthentication, InternalAuthenticationMethods, Identity
+            vdirRecorded     = Get-WebServicesVirtualDirectory | Select-Object @{ n = 'type'; e = { $_.PSObject.TypeNames[0] } }, AdminDisplayVersion, MetabasePath, Server, GzipLevel
         }
         `,
         { sources: MODULE_FILES, hostile },
@@ -168,13 +171,22 @@ describe('ExchangeSim.psm1 (simulated Exchange Management Shell)', function () {
     });
 
     it('reads and changes the EWS virtual directory authentication', () => {
-      assert.deepEqual(result.vdirBefore, ['Basic', 'Ntlm', 'WindowsIntegrated', 'OAuth']);
+      // The recorded Exchange 2019 directory has WS-Security on, so WSSecurity is among the methods.
+      assert.deepEqual(result.vdirBefore, ['Basic', 'Ntlm', 'WindowsIntegrated', 'WSSecurity', 'OAuth']);
       assert.deepEqual(result.vdirAfter, {
         BasicAuthentication: false,
-        InternalAuthenticationMethods: ['Ntlm', 'WindowsIntegrated', 'OAuth'],
+        InternalAuthenticationMethods: ['Ntlm', 'WindowsIntegrated', 'WSSecurity', 'OAuth'],
         Identity: 'EX01\\EWS (Default Web Site)',
       });
       assert.equal(lab.state().webServicesVirtualDirectories[0]!.basicAuthentication, false);
+      // The recorded Exchange 2019 object (src/sim/exchange/recordings), as remoting delivers it.
+      assert.deepEqual(result.vdirRecorded, {
+        type: 'Deserialized.Microsoft.Exchange.Data.Directory.SystemConfiguration.ADWebServicesVirtualDirectory',
+        AdminDisplayVersion: 'Version 15.2 (Build 986.5)',
+        MetabasePath: 'IIS://ex01.contoso.com/W3SVC/1/ROOT/EWS',
+        Server: 'EX01',
+        GzipLevel: 'Low',
+      });
     });
   });
 

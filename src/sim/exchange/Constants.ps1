@@ -34,6 +34,7 @@ $script:ExchangeTaskNamespaces = @{
     Recipient                   = 'RecipientTasks'
     Group                       = 'RecipientTasks'
     DistributionGroupMember     = 'RecipientTasks'
+    DynamicDistributionGroup    = 'RecipientTasks'
     ManagementRoleAssignment    = 'RbacTasks'
     ManagementScope             = 'RbacTasks'
     WebServicesVirtualDirectory = 'SystemConfigurationTasks'

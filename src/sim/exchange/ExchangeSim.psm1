@@ -17,7 +17,7 @@ $script:SimStateRoot = Split-Path -Parent $PSScriptRoot
 
 # Exceptions first: every other file may throw them. Then the shared plumbing, then one file per noun.
 foreach ($file in @(
-        'Exceptions', 'Constants', 'State', 'Errors', 'Text', 'Directory', 'RecipientFilter',
+        'Exceptions', 'Constants', 'State', 'Errors', 'Remoting', 'Text', 'Directory', 'RecipientFilter',
         'Recipients', 'Groups', 'RoleAssignments', 'Scopes', 'VirtualDirectories', 'ADUsers', 'Ldap',
         'EventLog', 'ScheduledTasks', 'TaskService', 'Roles'
     )) {

@@ -41,9 +41,9 @@ function Get-Group {
         }
         $output = foreach ($group in $selected) { ConvertTo-SimGroupOutput $state $group }
     } catch {
-        $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+        Write-SimRemoteError $PSCmdlet $_ $MyInvocation.MyCommand.Name; return
     }
-    $output
+    ConvertTo-SimRemoteOutput $output 'Microsoft.Exchange.Data.Directory.Management.WindowsGroup'
 }
 
 function Get-DistributionGroupMember {
@@ -68,9 +68,9 @@ function Get-DistributionGroupMember {
         }
         $output = foreach ($member in (Select-SimResultSize $members.ToArray() $ResultSize)) { ConvertTo-SimRecipientOutput $state $member }
     } catch {
-        $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+        Write-SimRemoteError $PSCmdlet $_ $MyInvocation.MyCommand.Name; return
     }
-    $output
+    ConvertTo-SimRemoteOutput $output 'Microsoft.Exchange.Data.Directory.Management.ReducedRecipient'
 }
 
 function ConvertTo-SimDynamicGroupOutput($State, $Group) {
@@ -121,7 +121,7 @@ function Get-DynamicDistributionGroup {
         }
         $output = foreach ($group in $selected) { ConvertTo-SimDynamicGroupOutput $state $group }
     } catch {
-        $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+        Write-SimRemoteError $PSCmdlet $_ $MyInvocation.MyCommand.Name; return
     }
-    $output
+    ConvertTo-SimRemoteOutput $output 'Microsoft.Exchange.Data.Directory.Management.DynamicDistributionGroup'
 }

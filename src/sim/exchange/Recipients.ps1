@@ -81,9 +81,9 @@ function Get-Mailbox {
         }
         $output = foreach ($user in $selected) { ConvertTo-SimMailboxOutput $state $user }
     } catch {
-        $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+        Write-SimRemoteError $PSCmdlet $_ $MyInvocation.MyCommand.Name; return
     }
-    $output
+    ConvertTo-SimRemoteOutput $output 'Microsoft.Exchange.Data.Directory.Management.Mailbox'
 }
 
 function Get-Recipient {
@@ -132,9 +132,9 @@ function Get-Recipient {
         }
         $output = foreach ($recipient in $selected) { ConvertTo-SimRecipientOutput $state $recipient }
     } catch {
-        $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+        Write-SimRemoteError $PSCmdlet $_ $MyInvocation.MyCommand.Name; return
     }
-    $output
+    ConvertTo-SimRemoteOutput $output 'Microsoft.Exchange.Data.Directory.Management.ReducedRecipient'
 }
 
 function Test-SimAnr($Object, [System.Collections.IDictionary] $Facts, [string] $Text) {

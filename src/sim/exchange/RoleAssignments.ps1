@@ -36,10 +36,10 @@ function ConvertTo-SimAssignmentOutput($State, $Assignment, [string] $Assignment
         Name                         = $Assignment.name
         DistinguishedName            = Get-SimRbacDistinguishedName $State 'Role Assignments' $Assignment.name
         Guid                         = [guid]$Assignment.guid
-        WhenCreated                  = $created.ToLocalTime()
-        WhenCreatedUTC               = $created
-        WhenChanged                  = $created.ToLocalTime()
-        WhenChangedUTC               = $created
+        WhenCreated                  = ConvertTo-SimRemoteTime $created.ToLocalTime()
+        WhenCreatedUTC               = ConvertTo-SimRemoteTime $created
+        WhenChanged                  = ConvertTo-SimRemoteTime $created.ToLocalTime()
+        WhenChangedUTC               = ConvertTo-SimRemoteTime $created
         ObjectState                  = 'Unchanged'
     }
 }
@@ -284,10 +284,10 @@ function New-ManagementRoleAssignment {
         }
         $output = ConvertTo-SimAssignmentOutput $state $record 'Direct' $null ''
     } catch {
-        $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+        Write-SimRemoteError $PSCmdlet $_ $MyInvocation.MyCommand.Name; return
     }
     # Written after the lock is released: a downstream cmdlet in the same pipeline needs the lock too.
-    $output
+    ConvertTo-SimRemoteOutput $output 'Microsoft.Exchange.Management.RbacTasks.ExchangeRoleAssignmentPresentation'
 }
 
 function Get-ManagementRoleAssignment {
@@ -342,9 +342,9 @@ function Get-ManagementRoleAssignment {
             }
         }
     } catch {
-        $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+        Write-SimRemoteError $PSCmdlet $_ $MyInvocation.MyCommand.Name; return
     }
-    $output.ToArray()
+    ConvertTo-SimRemoteOutput $output.ToArray() 'Microsoft.Exchange.Management.RbacTasks.ExchangeRoleAssignmentPresentation'
 }
 
 function Remove-ManagementRoleAssignment {
@@ -360,7 +360,7 @@ function Remove-ManagementRoleAssignment {
             $state = Read-SimState
             $assignment = Resolve-SimIdentity $state $state.assignments $Identity 'Assignment'
         } catch {
-            $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+            Write-SimRemoteError $PSCmdlet $_ $MyInvocation.MyCommand.Name; return
         }
         # Exchange's -Force skips the prompt; -WhatIf and an explicit -Confirm still apply.
         if ($Force -and -not $PSBoundParameters.ContainsKey('Confirm')) { $ConfirmPreference = 'None' }
@@ -378,7 +378,7 @@ function Remove-ManagementRoleAssignment {
                 Unlock-SimState $lock
             }
         } catch {
-            $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+            Write-SimRemoteError $PSCmdlet $_ $MyInvocation.MyCommand.Name; return
         }
     }
 }

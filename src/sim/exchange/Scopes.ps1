@@ -11,7 +11,7 @@ function ConvertTo-SimScopeOutput($State, $Scope) {
         DatabaseFilter       = $null
         Identity             = $Scope.name
         Guid                 = [guid]$Scope.guid
-        WhenCreatedUTC       = ConvertTo-SimUtcDate $Scope.whenCreatedUTC
+        WhenCreatedUTC       = ConvertTo-SimRemoteTime (ConvertTo-SimUtcDate $Scope.whenCreatedUTC)
         DistinguishedName    = Get-SimRbacDistinguishedName $State 'Scopes' $Scope.name
     }
 }
@@ -92,9 +92,9 @@ function New-ManagementScope {
         }
         $output = ConvertTo-SimScopeOutput $state $scope
     } catch {
-        $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+        Write-SimRemoteError $PSCmdlet $_ $MyInvocation.MyCommand.Name; return
     }
-    $output
+    ConvertTo-SimRemoteOutput $output 'Microsoft.Exchange.Data.Directory.SystemConfiguration.ManagementScope'
 }
 
 function Assert-SimScopeNameFree($State, [string] $Name) {
@@ -120,9 +120,9 @@ function Get-ManagementScope {
             ConvertTo-SimScopeOutput $state $scope
         }
     } catch {
-        $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+        Write-SimRemoteError $PSCmdlet $_ $MyInvocation.MyCommand.Name; return
     }
-    $output
+    ConvertTo-SimRemoteOutput $output 'Microsoft.Exchange.Data.Directory.SystemConfiguration.ManagementScope'
 }
 
 function Set-ManagementScope {
@@ -137,8 +137,12 @@ function Set-ManagementScope {
     )
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
-        if ($PSBoundParameters.ContainsKey('RecipientRestrictionFilter')) { [void](ConvertFrom-SimFilter $RecipientRestrictionFilter) }
+        # Stored as Exchange stores it: parsed and re-rendered; the root resolved to an OU.
+        $stored = $null
+        if ($PSBoundParameters.ContainsKey('RecipientRestrictionFilter')) { $stored = ConvertTo-SimStoredFilter $RecipientRestrictionFilter }
         $scope = Resolve-SimScope (Read-SimState) $Identity
+        $root = $null
+        if ($RecipientRoot) { $root = (Resolve-SimOrganizationalUnit (Read-SimState) $RecipientRoot).DistinguishedName }
         if (-not $PSCmdlet.ShouldProcess(('Setting management scope "{0}".' -f $scope.name), $scope.name, 'Set-ManagementScope')) { return }
         $lock = Lock-SimState
         try {
@@ -153,14 +157,14 @@ function Set-ManagementScope {
                 }
                 $current.name = $Name
             }
-            if ($PSBoundParameters.ContainsKey('RecipientRestrictionFilter')) { $current.recipientFilter = $RecipientRestrictionFilter }
-            if ($PSBoundParameters.ContainsKey('RecipientRoot')) { if ($RecipientRoot) { $current.recipientRoot = $RecipientRoot } else { $current.recipientRoot = $null } }
+            if ($PSBoundParameters.ContainsKey('RecipientRestrictionFilter')) { $current.recipientFilter = $stored }
+            if ($PSBoundParameters.ContainsKey('RecipientRoot')) { $current.recipientRoot = $root }
             Write-SimState $state
         } finally {
             Unlock-SimState $lock
         }
     } catch {
-        $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+        Write-SimRemoteError $PSCmdlet $_ $MyInvocation.MyCommand.Name; return
     }
 }
 
@@ -178,7 +182,7 @@ function Remove-ManagementScope {
             $scope = Resolve-SimScope $state $Identity
             Assert-SimScopeUnused $state $scope
         } catch {
-            $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+            Write-SimRemoteError $PSCmdlet $_ $MyInvocation.MyCommand.Name; return
         }
         if ($Force -and -not $PSBoundParameters.ContainsKey('Confirm')) { $ConfirmPreference = 'None' }
         if (-not $PSCmdlet.ShouldProcess(('Removing management scope "{0}".' -f $scope.name), $scope.name, 'Remove-ManagementScope')) { return }
@@ -195,7 +199,7 @@ function Remove-ManagementScope {
                 Unlock-SimState $lock
             }
         } catch {
-            $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+            Write-SimRemoteError $PSCmdlet $_ $MyInvocation.MyCommand.Name; return
         }
     }
 }

@@ -19,14 +19,15 @@ function Lock-SimState {
     # The lock is a file only one process can create; it guards every read-modify-write and log append.
     $directory = Get-SimStateDirectory
     $path = Join-Path $directory 'state.lock'
-    for ($attempt = 1; $attempt -le 50; $attempt++) {
+    # Up to ~15 s: on a loaded machine a holder's read-modify-write can take a second or more.
+    for ($attempt = 1; $attempt -le 750; $attempt++) {
         try {
             return [System.IO.FileStream]::new($path, [System.IO.FileMode]::CreateNew, [System.IO.FileAccess]::Write, [System.IO.FileShare]::None)
         } catch {
             # A missing state directory is not a busy lock: report it as it is.
             if (-not [System.IO.Directory]::Exists($directory)) { throw }
             Remove-SimStaleLock $path
-            Start-Sleep -Milliseconds 10
+            Start-Sleep -Milliseconds 20
         }
     }
     throw [SimStateLockedException]::new(($script:Messages.StateLocked -f $path))

@@ -1,25 +1,60 @@
-# Get- and Set-WebServicesVirtualDirectory.
+# Get- and Set-WebServicesVirtualDirectory. The output is a recorded Exchange 2019 object (recordings/, an
+# Export-Clixml from microsoft/CSS-Exchange's HealthChecker tests), with this organisation's values laid over
+# it: every property a real server returns is there, in the shape remoting gives it.
 
-function ConvertTo-SimVirtualDirectoryOutput($Directory) {
+$script:VirtualDirectoryRecording = Join-Path $PSScriptRoot 'recordings/GetWebServicesVirtualDirectory.E19.xml'
+
+function ConvertTo-SimRemoteValue($Value) {
+    # As Exchange's remoting delivers them: enums, ADObjectIds and versions as their strings, lists as arrays.
+    if ($null -eq $Value) { return $null }
+    $base = $Value.PSObject.BaseObject
+    if ($base -is [string] -or $base -is [bool] -or $base -is [guid] -or $base -is [datetime] -or $base -is [uri]) { return $base }
+    if ($base -is [System.Collections.IList]) {
+        $items = [System.Collections.Generic.List[object]]::new()
+        foreach ($item in $base) { $items.Add((ConvertTo-SimRemoteValue $item)) }
+        return ,$items.ToArray()
+    }
+    return $Value.ToString()
+}
+
+function ConvertTo-SimVirtualDirectoryOutput($State, $Directory) {
+    $recorded = Import-Clixml -LiteralPath $script:VirtualDirectoryRecording
+    $values = [ordered]@{}
+    foreach ($property in $recorded.PSObject.Properties) { $values[$property.Name] = ConvertTo-SimRemoteValue $property.Value }
+
+    # AuthenticationMethod enum order: Basic, Ntlm, WindowsIntegrated, WSSecurity, OAuth.
     $methods = [System.Collections.Generic.List[string]]::new()
     if ($Directory.basicAuthentication) { $methods.Add('Basic') }
     if ($Directory.windowsAuthentication) { $methods.Add('Ntlm'); $methods.Add('WindowsIntegrated') }
+    if ($values.WSSecurityAuthentication) { $methods.Add('WSSecurity') }
     if ($Directory.oAuthAuthentication) { $methods.Add('OAuth') }
-    return [pscustomobject]@{
-        Name                            = $Directory.name
-        Server                          = $Directory.server
-        Identity                        = $Directory.server + '\' + $Directory.name
-        InternalUrl                     = $Directory.internalUrl
-        ExternalUrl                     = $Directory.externalUrl
-        BasicAuthentication             = [bool]$Directory.basicAuthentication
-        WindowsAuthentication           = [bool]$Directory.windowsAuthentication
-        OAuthAuthentication             = [bool]$Directory.oAuthAuthentication
-        DigestAuthentication            = $false
-        InternalAuthenticationMethods   = $methods.ToArray()
-        ExternalAuthenticationMethods   = $methods.ToArray()
-        ExtendedProtectionTokenChecking = 'None'
-        MRSProxyEnabled                 = $false
-    }
+    $fqdn = ([string]$Directory.server + '.' + $State.organization.domain).ToLowerInvariant()
+    $identity = [string]$Directory.server + '\' + $Directory.name
+    $externalUrl = $null
+    if ($Directory.externalUrl) { $externalUrl = [uri]$Directory.externalUrl }
+    $values.Name = [string]$Directory.name
+    $values.Server = [string]$Directory.server
+    $values.Identity = $identity
+    $values.Id = $identity
+    $values.InternalUrl = [uri]$Directory.internalUrl
+    $values.ExternalUrl = $externalUrl
+    $values.BasicAuthentication = [bool]$Directory.basicAuthentication
+    $values.WindowsAuthentication = [bool]$Directory.windowsAuthentication
+    $values.OAuthAuthentication = [bool]$Directory.oAuthAuthentication
+    $values.InternalAuthenticationMethods = $methods.ToArray()
+    $values.ExternalAuthenticationMethods = $methods.ToArray()
+    $values.MetabasePath = 'IIS://' + $fqdn + '/W3SVC/1/ROOT/EWS'
+    $values.DistinguishedName = 'CN={0},CN=HTTP,CN=Protocols,CN={1},CN=Servers,CN=Exchange Administrative Group (FYDIBOHF23SPDLT),CN=Administrative Groups,CN={2},CN=Microsoft Exchange,CN=Services,CN=Configuration,{3}' -f `
+        $Directory.name, $Directory.server, $State.organization.name, $State.organization.distinguishedName
+    $values.Guid = Get-SimDerivedGuid $identity 'VirtualDirectory'
+    $values.OriginatingServer = [string]$State.organization.domainController
+    $values.PSComputerName = $fqdn
+    $values.RunspaceId = [System.Management.Automation.Runspaces.Runspace]::DefaultRunspace.InstanceId
+
+    $output = [pscustomobject]$values
+    $output.PSObject.TypeNames.Clear()
+    foreach ($name in $recorded.PSObject.TypeNames) { $output.PSObject.TypeNames.Add(($name -replace '^Deserialized\.', '')) }
+    return $output
 }
 
 function Get-WebServicesVirtualDirectory {
@@ -41,11 +76,11 @@ function Get-WebServicesVirtualDirectory {
             if ($directories.Count -eq 0) { throw (New-SimNotFound $state $Server) }
         }
         if ($PSBoundParameters.ContainsKey('Identity')) { $directories = @(Resolve-SimIdentity $state $directories $Identity 'VirtualDirectory') }
-        $output = foreach ($directory in $directories) { ConvertTo-SimVirtualDirectoryOutput $directory }
+        $output = foreach ($directory in $directories) { ConvertTo-SimVirtualDirectoryOutput $state $directory }
     } catch {
-        $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+        Write-SimRemoteError $PSCmdlet $_ $MyInvocation.MyCommand.Name; return
     }
-    $output
+    ConvertTo-SimRemoteOutput $output 'Microsoft.Exchange.Data.Directory.SystemConfiguration.ADWebServicesVirtualDirectory'
 }
 
 function Set-WebServicesVirtualDirectory {
@@ -75,6 +110,6 @@ function Set-WebServicesVirtualDirectory {
             Unlock-SimState $lock
         }
     } catch {
-        $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+        Write-SimRemoteError $PSCmdlet $_ $MyInvocation.MyCommand.Name; return
     }
 }
