@@ -177,7 +177,7 @@ function Get-User {
             }
         }
     } catch {
-        $PSCmdlet.ThrowTerminatingError((ConvertTo-SimErrorRecord $_ $MyInvocation.MyCommand.Name))
+        Write-SimRemoteError $PSCmdlet $_ $MyInvocation.MyCommand.Name; return
     }
-    $output
+    ConvertTo-SimRemoteOutput $output 'Microsoft.Exchange.Data.Directory.Management.User'
 }
