@@ -6,7 +6,7 @@ import { ExitCode, ImpError, UsageError, errorMessage } from './errors';
 import { jsonDocument, Output } from './output';
 import { disposeAllSessions } from './powershell/session';
 import { interruption } from './interrupt';
-import { exitCodes, failureHooks } from './commands/context';
+import { exitCodeOfRun, failureHooks } from './commands/context';
 import { describeCommand, EXIT_CODES } from './help';
 import { impVersion as version } from './version';
 
@@ -102,7 +102,7 @@ export async function main(argv = process.argv): Promise<ExitCode> {
   try {
     const program = await buildProgram(argv);
     await program.parseAsync(argv);
-    return exitCodes.last ?? ExitCode.OK;
+    return exitCodeOfRun(program);
   } catch (error) {
     // A usage error is one line on a terminal; the message already says where to look.
     const usage = error instanceof CommanderError;

@@ -3,23 +3,11 @@
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config';
 import { MAX_TIMER_MS, parseDuration } from '../duration';
-import { exchangeSetup, type ExchangeMode } from '../exchange/connection';
+import { exchangeSetup } from '../exchange/connection';
+import type { GlobalOptions } from '../global-options';
 import { Output } from '../output';
-import type { ExitCode } from '../errors';
+import { ExitCode } from '../errors';
 import { PowerShellSession } from '../powershell/session';
-
-export interface GlobalOptions {
-  json?: boolean;
-  verbose?: boolean;
-  quiet?: boolean;
-  config?: string;
-  powershell?: string;
-  exchange?: ExchangeMode;
-  exchangeServer?: string;
-  exchangeModule?: string;
-  exchangeCredential?: string;
-  timeout?: string;
-}
 
 export class CommandContext {
   readonly output: Output;
@@ -37,9 +25,7 @@ export class CommandContext {
 
   /** Global options live on the root program (verify's own --no-powershell must not shadow --powershell <path>). */
   static of(command: Command): CommandContext {
-    let root = command;
-    while (root.parent) root = root.parent;
-    return new CommandContext(root.opts<GlobalOptions>());
+    return new CommandContext(rootOf(command).opts<GlobalOptions>());
   }
 
   /** The flag when given, else the configuration file's value. */
@@ -86,11 +72,25 @@ export class CommandContext {
  */
 export const failureHooks: ((error: unknown, argv: string[]) => Promise<Record<string, unknown>>)[] = [];
 
-/** Commander discards what an action returns; the exit code is kept here for src/cli.ts. */
-export const exitCodes: { last?: ExitCode } = {};
+function rootOf(command: Command): Command {
+  let root = command;
+  while (root.parent) root = root.parent;
+  return root;
+}
+
+/** Commander discards what an action returns: act() keeps it on the program that ran it, for src/cli.ts. */
+const EXIT_CODE = Symbol('imp exit code');
+type Program = Command & { [EXIT_CODE]?: ExitCode };
 
 export function act<A extends unknown[]>(handler: (...args: A) => Promise<ExitCode> | ExitCode): (...args: A) => Promise<void> {
   return async (...args: A) => {
-    exitCodes.last = await handler(...args);
+    const code = await handler(...args);
+    // Commander passes the Command itself as the action's last argument.
+    (rootOf(args[args.length - 1] as Command) as Program)[EXIT_CODE] = code;
   };
+}
+
+/** The exit code the command run by `program` returned (OK for --help and the like). */
+export function exitCodeOfRun(program: Command): ExitCode {
+  return (program as Program)[EXIT_CODE] ?? ExitCode.OK;
 }

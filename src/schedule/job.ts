@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs
 import { homedir, userInfo } from 'node:os';
 import { posix, resolve, win32 } from 'node:path';
 import { UsageError } from '../errors';
-import type { GlobalOptions } from '../commands/context';
+import type { GlobalOptions } from '../global-options';
 import { DEFAULT_CONFIG_FILE, type Config } from '../config';
 import type { Command } from 'commander';
 import { checkJobOptions } from '../expiry/options';
