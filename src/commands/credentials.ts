@@ -14,7 +14,7 @@ import {
 import { checkLogin, readCaFile, type LoginTarget } from '../credentials/login';
 import { assertOnPremisesUrl } from '../ews/connection';
 import { readNewPassword } from '../credentials/password';
-import { INSECURE_WARNING } from '../verify/ews-failures';
+import { INSECURE_WARNING } from '../ews/failures';
 import { act, CommandContext } from './context';
 
 interface AccountOptions {

@@ -13,7 +13,7 @@ import { interruption } from '../interrupt';
 import { CHECK_IDS, exitCodeOf, fail, overallStatus, pass, renderReport, skip, warn, type Check } from '../verify/checks';
 import { isPropagationDenial, type TargetOutcome } from '../verify/outcome';
 import type { PropagationResult } from '../verify/propagation';
-import { basicAuthenticationFix, ewsFailureFix, ewsFailureSummary, INSECURE_WARNING } from '../verify/ews-failures';
+import { basicAuthenticationFix, ewsFailureFix, ewsFailureSummary, INSECURE_WARNING } from '../ews/failures';
 import { act, CommandContext } from './context';
 import type { EwsConnection } from '../ews';
 import { formatLocalTime } from '../local-time';

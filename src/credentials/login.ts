@@ -6,7 +6,7 @@ import { ExitCode, ImpError, UsageError, errorMessage } from '../errors';
 import type { EwsConnection, EwsFailure, EwsFailureKind } from '../ews';
 import { UNANSWERED } from '../ews/errors';
 import { interruption } from '../interrupt';
-import { ewsFailureFix, ewsFailureSummary } from '../verify/ews-failures';
+import { ewsFailureFix, ewsFailureSummary } from '../ews/failures';
 
 export interface LoginTarget {
   /** The keychain account; also the mailbox opened when it is an SMTP address. */

@@ -2,7 +2,7 @@
 // (GetPasswordExpirationDate, the account reading its own expiry without AD tools).
 import { getPasswordExpirationDate, probeLogin, type EwsConnection, type EwsFailure } from '../ews';
 import { interruption } from '../interrupt';
-import { ewsFailureFix, ewsFailureSummary } from '../verify/ews-failures';
+import { ewsFailureFix, ewsFailureSummary } from '../ews/failures';
 import type { PasswordExpiry } from './filetime';
 import type { AccountFacts, ExpiryStatus, Finding } from './status';
 

@@ -1,6 +1,6 @@
 // What each EWS failure means to an Exchange admin, and the fix. Shared by verify, credentials test
 // and expiry --check-login, so the same failure reads the same everywhere.
-import type { EwsFailure } from '../ews';
+import type { EwsFailure } from './errors';
 import { quote } from '../exchange/names';
 
 interface Who {
