@@ -15,14 +15,14 @@ const USERS_OU = 'OU=Users,OU=Contoso,DC=contoso,DC=com';
 const ROOMS_OU = 'OU=Rooms,OU=Contoso,DC=contoso,DC=com';
 
 /** A group as the simulator stores it; 'UniversalSecurityGroup' is a security group that is not mail-enabled. */
-function group(name: string, type: SimGroup['recipientTypeDetails'] | 'UniversalSecurityGroup', members: string[], extra: Partial<SimGroup> = {}): SimGroup {
+function group(name: string, type: SimGroup['recipientTypeDetails'], members: string[], extra: Partial<SimGroup> = {}): SimGroup {
   const sam = name.toLowerCase().replace(/ /g, '-');
   return {
     guid: `00000000-0000-4000-8000-${sam.padEnd(12, '0').slice(0, 12).replace(/[^0-9a-f]/g, '0')}`,
     name,
     samAccountName: sam,
     distinguishedName: `CN=${name},${USERS_OU}`,
-    recipientTypeDetails: type as SimGroup['recipientTypeDetails'],
+    recipientTypeDetails: type,
     primarySmtpAddress: type === 'UniversalSecurityGroup' ? null : `${sam}@contoso.com`,
     members,
     ...extra,
@@ -52,7 +52,8 @@ describe('verify: groups and scopes as Exchange has them', function () {
     const plain = group('Plain Bookers', 'UniversalSecurityGroup', [dn(state, 'user1')]);
     const nested = group('Nested Bookers', 'UniversalSecurityGroup', [dn(state, 'user2'), dn(state, 'user1'), plain.distinguishedName]);
     plain.members.push(nested.distinguishedName); // a loop, as admins make them
-    state.groups.push(plain, nested);
+    const dynamic = group('Dynamic Rooms', 'DynamicDistributionGroup', [], { recipientFilter: "RecipientTypeDetails -eq 'RoomMailbox'", recipientContainer: ROOMS_OU });
+    state.groups.push(plain, nested, dynamic);
     writeState(lab.settings.stateDir, state);
     session = new PowerShellSession({ executable: PWSH, setup: [exchangeSetup({ exchange: 'module', exchangeModule: lab.settings.exchangeModule })] });
   });
@@ -61,14 +62,14 @@ describe('verify: groups and scopes as Exchange has them', function () {
     lab.remove();
   });
 
-  it('takes security groups that are not mail-enabled, nested groups with loops and mail-enabled groups; each booker once', async () => {
+  it('takes security groups that are not mail-enabled, nested groups with loops, dynamic and mail-enabled groups; each booker once', async () => {
     const state = lab.state();
     assignment(state, 'Org-wide', 'Organization', null);
     writeState(lab.settings.stateDir, state);
-    const result = await run({ groups: ['Plain Bookers', 'Room Bookers'] });
+    const result = await run({ groups: ['Plain Bookers', 'Dynamic Rooms', 'Room Bookers'] });
     assert.deepEqual(result.targetErrors, []);
     const addresses = result.targets.map((t) => t.address).sort();
-    assert.deepEqual(addresses, ['user1@contoso.com', 'user2@contoso.com', 'user3@contoso.com']);
+    assert.deepEqual(addresses, ['room1@contoso.com', 'room2@contoso.com', 'room3@contoso.com', 'user1@contoso.com', 'user2@contoso.com', 'user3@contoso.com']);
     assert.deepEqual(result.targets.find((t) => t.address === 'user2@contoso.com')!.groupPath, ['Plain Bookers', 'Nested Bookers']);
     assert.ok(result.targets.every((t) => t.inScope));
     assert.ok(!lab.calls().some((c) => c.cmdlet === 'Get-DistributionGroupMember'), 'no cmdlet that serves only mail-enabled groups');
