@@ -6,7 +6,7 @@ import { renderStandalone } from '../powershell/template';
 import { addGrantOptions, grantParameters, type GrantOptions } from './grant';
 import { addRevokeOptions, revokeParameters, type RevokeOptions } from './revoke';
 import { act, CommandContext } from './context';
-import { addVerifyTargetOptions, verifyShellParameters, type VerifyTargetOptions } from './verify';
+import { addVerifyTargetOptions, verifyShellParameters, type VerifyTargetOptions } from '../verify/settings';
 import { checkAccount } from '../exchange/names';
 import { currentUser } from '../schedule/job';
 import { taskInstallParameters } from '../schedule/task';

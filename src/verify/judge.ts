@@ -1,0 +1,189 @@
+// The judge of `imp verify`: a pure function of (settings, evidence, now) that turns what was gathered into
+// the six checks and the overall status. "Why did ews.impersonation say X?" is answered here, and only here.
+import { formatDuration } from '../duration';
+import { UNANSWERED } from '../ews/errors';
+import { basicAuthenticationFix, ewsFailureFix, ewsFailureSummary } from '../ews/failures';
+import type { VerifyResult } from '../exchange/schemas';
+import { formatLocalTime } from '../local-time';
+import { CHECK_IDS, fail, overallStatus, pass, skip, warn, type Check, type OverallStatus } from './checks';
+import { canaryOf, inScope, newestAssignment, probedAddresses, type Evidence } from './evidence';
+import { isPropagationDenial, type TargetOutcome } from './outcome';
+import type { VerifySettings } from './settings';
+
+export interface Verdict {
+  status: OverallStatus;
+  /** In CHECK_IDS order. */
+  checks: Check[];
+  /** The run was cut short: what is reported is what was checked so far. */
+  interrupted: boolean;
+}
+
+export const SCOPE_FIX = 'Widen the scope to cover them (imp grant --scope-rooms / --scope-group <bookers>, or Set-ManagementScope -RecipientRestrictionFilter), otherwise they double-book.';
+
+export function judge(settings: VerifySettings, evidence: Evidence, now: Date): Verdict {
+  const { exchange } = evidence;
+  const checks: Check[] = exchange
+    ? exchangeChecks(settings, exchange)
+    : [
+        evidence.login.ok ? mailboxCheckFromEws(settings.account, evidence.resolved) : skip('account.mailbox', 'not checked: ews.login failed'),
+        ...(['rbac.assignment', 'rbac.scope', 'ews.vdir'] as const).map((id) => skip(id, 'not checked: --no-powershell')),
+      ];
+  checks.push(loginCheck(settings, evidence), impersonationCheck(settings, evidence, now));
+  const ordered = CHECK_IDS.map((id) => checks.find((c) => c.id === id)).filter((c): c is Check => Boolean(c));
+  const interrupted = evidence.interrupted || evidence.propagation?.ended === 'interrupted';
+  // Exchange unreachable, or answering with no SOAP: nothing was learnt about the account (UNKNOWN, as the README says).
+  const unanswered = !evidence.login.ok && UNANSWERED.has(evidence.login.failure.kind);
+  return { status: overallStatus(ordered, interrupted || unanswered), checks: ordered, interrupted };
+}
+
+function exchangeChecks(settings: VerifySettings, exchange: VerifyResult): Check[] {
+  const checks: Check[] = [];
+  const mailbox = exchange.mailbox;
+  if (!mailbox) {
+    checks.push(fail('account.mailbox', exchange.mailboxError ?? `${settings.account} has no mailbox.`, `Give the service account a mailbox (Enable-Mailbox) and use its primary SMTP address.`));
+  } else if (!mailbox.isPrimary) {
+    checks.push(
+      fail('account.mailbox', `${settings.account} is an alias; the primary SMTP address of ${mailbox.name}'s mailbox is ${mailbox.primarySmtpAddress}.`, `Use ${mailbox.primarySmtpAddress} with --account and in the booking system.`, { code: 'ErrorNonPrimarySmtpAddress' }),
+    );
+  } else if (mailbox.accountDisabled) {
+    checks.push(fail('account.mailbox', `The AD account of ${mailbox.name} (${settings.account}) is disabled.`, `Enable the account in Active Directory (Enable-ADAccount).`));
+  } else {
+    checks.push(pass('account.mailbox', `${settings.account} is the primary SMTP address of ${mailbox.name}'s mailbox, and the account is enabled.`));
+  }
+
+  const assignments = exchange.assignments.filter((a) => a.enabled);
+  if (!mailbox) checks.push(skip('rbac.assignment', 'not checked: no mailbox'));
+  else if (!assignments.length) {
+    checks.push(fail('rbac.assignment', `No enabled ApplicationImpersonation assignment reaches ${mailbox.name}.`, `imp grant --account ${mailbox.primarySmtpAddress}`));
+  } else {
+    const described = assignments.map((a) => `"${a.name}"${a.assignmentChain ? ` through ${a.assignmentChain}` : ''}, created ${a.whenCreatedUTC ? formatLocalTime(Date.parse(a.whenCreatedUTC)) : 'at an unknown time'}`);
+    checks.push(pass('rbac.assignment', `ApplicationImpersonation reaches ${mailbox.name}: ${described.join('; ')}.`));
+  }
+
+  if (!assignments.length) checks.push(skip('rbac.scope', 'not checked: no assignment'));
+  else checks.push(scopeCheck(exchange));
+  checks.push(vdirCheck(settings, exchange));
+  return checks;
+}
+
+function scopeCheck(exchange: VerifyResult): Check {
+  if (!exchange.scopes.length) return pass('rbac.scope', 'The assignment is organisation-wide: every mailbox is in scope.');
+  const outside = exchange.targets.filter((t) => !t.inScope);
+  // The name in the sentence; the filter (often a long OPATH string) on its own line.
+  const names = exchange.scopes.map((s) => `"${s.name}"`).join(', ');
+  const detail = exchange.scopes.map((s) => `filter of "${s.name}": ${s.filter}`).join('\n');
+  const total = exchange.targets.length;
+  if (!total) return skip('rbac.scope', `No rooms or bookers were named, so nothing was checked against the scope ${names} (add --rooms, --group or --mailbox).`);
+  if (outside.length) {
+    return fail('rbac.scope', `${outside.length} of ${countMailboxes(total)} fall outside the assignment's scope ${names}.`, SCOPE_FIX, {
+      detail,
+      mailboxes: outside.map((t) => ({ address: t.address, status: 'fail' as const })),
+    });
+  }
+  return pass('rbac.scope', `${total === 1 ? 'The mailbox is' : `All ${total} mailboxes are`} inside the scope ${names}.`, { detail });
+}
+
+/** Basic authentication on the virtual directories that serve the given --ews-url (all of them otherwise). */
+function vdirCheck(settings: VerifySettings, exchange: VerifyResult): Check {
+  const url = settings.ewsUrl ? safeUrl(settings.ewsUrl) : undefined;
+  const serving = exchange.vdirs.filter((v) => url && [v.internalUrl, v.externalUrl].some((u) => u && safeUrl(u)?.host.toLowerCase() === url.host.toLowerCase()));
+  const relevant = serving.length ? serving : exchange.vdirs;
+  const basicOff = relevant.filter((v) => !v.basicAuthentication);
+  if (!relevant.length) return warn('ews.vdir', 'No EWS virtual directory was found.', { fix: 'Check Get-WebServicesVirtualDirectory on the Exchange server.' });
+  if (basicOff.length) {
+    return fail('ews.vdir', `Basic authentication is off on ${basicOff.map((v) => v.identity).join(', ')}; the booking system cannot log in to EWS.`, basicAuthenticationFix(basicOff));
+  }
+  return pass('ews.vdir', `Basic authentication is on for ${relevant.map((v) => v.identity).join(', ')}.`);
+}
+
+/** "1 mailbox", "3 mailboxes". */
+function countMailboxes(count: number): string {
+  return `${count} ${count === 1 ? 'mailbox' : 'mailboxes'}`;
+}
+
+function safeUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function mailboxCheckFromEws(account: string, resolved: Evidence['resolved']): Check {
+  if (resolved && !resolved.ok) return fail('account.mailbox', `ResolveNames for ${account} failed: ${resolved.message}`, 'Check the address, or run verify where the Management Shell is available.');
+  const name = resolved?.value;
+  if (!name) return fail('account.mailbox', `EWS finds no mailbox for ${account}.`, 'Give the service account a mailbox and use its primary SMTP address.', { code: 'ErrorNameResolutionNoResults' });
+  if (name.primarySmtpAddress.toLowerCase() !== account.toLowerCase()) {
+    return fail('account.mailbox', `${account} is an alias; the primary SMTP address of ${name.name}'s mailbox is ${name.primarySmtpAddress}.`, `Use ${name.primarySmtpAddress} with --account and in the booking system.`, { code: 'ErrorNonPrimarySmtpAddress' });
+  }
+  return pass('account.mailbox', `${account} is the primary SMTP address of ${name.name}'s mailbox (EWS ResolveNames).`);
+}
+
+function loginCheck(settings: VerifySettings, evidence: Evidence): Check {
+  const { login, url, username } = evidence;
+  const who = { account: settings.account, username };
+  if (!login.ok) return fail('ews.login', ewsFailureSummary(login.failure, who), ewsFailureFix(login.failure, who, evidence.exchange), { code: login.failure.code ?? login.failure.kind });
+  return settings.insecure
+    ? warn('ews.login', `Basic authentication as ${username} works at ${url}, but the certificate was not verified (--insecure).`, { fix: 'Trust the issuing CA with --ca <pem> and drop --insecure.' })
+    : pass('ews.login', `Basic authentication as ${username} works at ${url}.`);
+}
+
+function impersonationCheck(settings: VerifySettings, evidence: Evidence, now: Date): Check {
+  if (!evidence.login.ok) return skip('ews.impersonation', 'not run: ews.login failed');
+  const total = probedAddresses(settings, evidence.exchange).length;
+  if (!total) return warn('ews.impersonation', 'No mailbox to impersonate was given, so impersonation was not tested.', { fix: 'Add --rooms, --group <bookers> and/or --mailbox <address>.' });
+  const { propagation } = evidence;
+  if (propagation?.ended === 'interrupted') {
+    return fail('ews.impersonation', `Interrupted while waiting for propagation (${propagation.attempts} probe(s) of ${canaryOf(settings, evidence.exchange)}, all denied).`, 'Run imp verify again later.', { code: 'ErrorImpersonateUserDenied' });
+  }
+  return summarise(settings, evidence, evidence.impersonation ?? [], total, now);
+}
+
+function summarise(settings: VerifySettings, evidence: Evidence, outcomes: TargetOutcome[], total: number, now: Date): Check {
+  const { exchange, propagation } = evidence;
+  const mailboxes = outcomes.map((o) => ({ address: o.address, status: o.ok ? ('pass' as const) : ('fail' as const), ...(o.failure?.code ? { code: o.failure.code } : o.failure ? { code: o.failure.kind } : {}) }));
+  const failed = outcomes.filter((o) => !o.ok);
+  if (outcomes.length < total) {
+    return fail('ews.impersonation', `Interrupted after ${outcomes.length} of ${total} mailboxes.`, 'Run imp verify again.', { mailboxes });
+  }
+  if (!failed.length) {
+    const waited = propagation && propagation.attempts > 1 ? ` after waiting ${formatDuration(propagation.waitedMs)} for propagation (${propagation.attempts} probes)` : '';
+    const which = settings.canaryOnly ? `the canary mailbox ${outcomes[0]?.address}` : total === 1 ? `the mailbox ${outcomes[0]?.address}` : `all ${total} mailboxes`;
+    return pass('ews.impersonation', `${settings.account} can impersonate ${which}${waited}.`, { mailboxes });
+  }
+  const first = failed[0].failure!;
+  const codes = [...new Set(failed.map((f) => f.failure?.code ?? f.failure?.kind ?? 'unknown'))];
+  const denied = failed.filter(isPropagationDenial);
+  const deniedInScope = denied.filter((d) => inScope(exchange, d.address) !== false);
+  let fix = ewsFailureFix(first, { account: settings.account, username: evidence.username }, exchange);
+  let message = `${failed.length} of ${countMailboxes(total)} cannot be impersonated (${codes.join(', ')}).`;
+  if (denied.length && !deniedInScope.length && failed.length === denied.length && exchange?.scopes.length) {
+    message += ' They are outside the assignment\'s management scope (see rbac.scope).';
+    fix = SCOPE_FIX;
+  } else if (deniedInScope.length && failed.length === denied.length) {
+    const diagnosis = propagationDiagnosis(settings, evidence, now);
+    message += diagnosis.message;
+    fix = diagnosis.fix;
+  }
+  return fail('ews.impersonation', message, fix, { code: first.code ?? first.kind, mailboxes });
+}
+
+/** Denied inside the scope: is the role still on its way? */
+function propagationDiagnosis(settings: VerifySettings, evidence: Evidence, now: Date): { message: string; fix: string } {
+  const { exchange, propagation } = evidence;
+  const assignment = newestAssignment(exchange);
+  if (exchange && !assignment) return { message: '', fix: `imp grant --account ${settings.account}` };
+  const age = assignment?.whenCreatedUTC ? now.getTime() - Date.parse(assignment.whenCreatedUTC) : undefined;
+  if (age !== undefined && age >= settings.waitMs && settings.waitMs > 0) {
+    return {
+      message: ` The assignment "${assignment!.name}" is ${formatDuration(age)} old, past the ${formatDuration(settings.waitMs)} propagation window: this is not a propagation delay.`,
+      fix: 'Check the assignment\'s scope (rbac.scope), that the booking system uses this account, and that the right assignment was granted.',
+    };
+  }
+  return {
+    message: propagation
+      ? ` The role had not reached EWS after waiting ${formatDuration(propagation.waitedMs)} (${propagation.attempts} probes).`
+      : ' The role may not have reached EWS yet (Exchange takes up to 30 minutes).',
+    fix: 'Wait for propagation: imp verify --wait 30m (counted from the assignment\'s creation).',
+  };
+}
