@@ -10,6 +10,9 @@ import { canaryOf, inScope, newestAssignment, probedAddresses, type Evidence } f
 import { isPropagationDenial, type TargetOutcome } from './outcome';
 import type { VerifySettings } from './settings';
 
+/** Exchange's own word: a new role assignment can take up to 30 minutes to reach EWS. */
+export const EXCHANGE_PROPAGATION_MS = 30 * 60_000;
+
 export interface Verdict {
   status: OverallStatus;
   /** In CHECK_IDS order. */
@@ -168,22 +171,29 @@ function summarise(settings: VerifySettings, evidence: Evidence, outcomes: Targe
   return fail('ews.impersonation', message, fix, { code: first.code ?? first.kind, mailboxes });
 }
 
-/** Denied inside the scope: is the role still on its way? */
+/**
+ * Denied inside the scope: is the role still on its way? Exchange takes up to 30 minutes, counted from the
+ * assignment's creation, whatever --wait the admin chose (issue 11.2); past that, waiting longer will not help.
+ */
 function propagationDiagnosis(settings: VerifySettings, evidence: Evidence, now: Date): { message: string; fix: string } {
   const { exchange, propagation } = evidence;
   const assignment = newestAssignment(exchange);
   if (exchange && !assignment) return { message: '', fix: `imp grant --account ${settings.account}` };
-  const age = assignment?.whenCreatedUTC ? now.getTime() - Date.parse(assignment.whenCreatedUTC) : undefined;
-  if (age !== undefined && age >= settings.waitMs && settings.waitMs > 0) {
+  const created = assignment?.whenCreatedUTC ? Date.parse(assignment.whenCreatedUTC) : undefined;
+  if (created !== undefined && now.getTime() - created >= EXCHANGE_PROPAGATION_MS) {
     return {
-      message: ` The assignment "${assignment!.name}" is ${formatDuration(age)} old, past the ${formatDuration(settings.waitMs)} propagation window: this is not a propagation delay.`,
+      message: ` The assignment "${assignment!.name}" is ${formatDuration(now.getTime() - created)} old, past the ${formatDuration(EXCHANGE_PROPAGATION_MS)} Exchange takes to propagate a role: this is not a propagation delay.`,
       fix: 'Check the assignment\'s scope (rbac.scope), that the booking system uses this account, and that the right assignment was granted.',
     };
   }
+  const waited = propagation
+    ? ` The role had not reached EWS after waiting ${formatDuration(propagation.waitedMs)} (${propagation.attempts} probes).`
+    : ' The role may not have reached EWS yet (Exchange takes up to 30 minutes).';
+  if (created === undefined) return { message: waited, fix: 'Wait for propagation: imp verify --wait 30m (counted from the assignment\'s creation).' };
+  // Rounded up to the minute: "by 14:35" must not come before the 30 minutes are over.
+  const effective = new Date(Math.ceil((created + EXCHANGE_PROPAGATION_MS) / 60_000) * 60_000);
   return {
-    message: propagation
-      ? ` The role had not reached EWS after waiting ${formatDuration(propagation.waitedMs)} (${propagation.attempts} probes).`
-      : ' The role may not have reached EWS yet (Exchange takes up to 30 minutes).',
-    fix: 'Wait for propagation: imp verify --wait 30m (counted from the assignment\'s creation).',
+    message: `${waited} It should be effective by ${formatLocalTime(effective)}.`,
+    fix: `Wait for propagation: run imp verify again after ${formatLocalTime(effective)}, or imp verify --wait 30m (counted from the assignment's creation).`,
   };
 }
