@@ -64,32 +64,63 @@ function exchangeChecks(settings: VerifySettings, exchange: VerifyResult): Check
   }
 
   if (!assignments.length) checks.push(skip('rbac.scope', 'not checked: no assignment'));
-  else checks.push(scopeCheck(exchange));
+  else checks.push(scopeCheck(settings, exchange));
   checks.push(vdirCheck(settings, exchange));
   return checks;
 }
 
-function scopeCheck(exchange: VerifyResult): Check {
-  if (!exchange.scopes.length) return pass('rbac.scope', 'The assignment is organisation-wide: every mailbox is in scope.');
+/**
+ * rbac.scope. Exchange decided who is inside (targets[].inScope: Get-Recipient with each scope's own filter and
+ * root); this says why the others are not: an exclusive scope that blocks them (even an organisation-wide
+ * assignment), or a scope group they reach only through a nested group (MemberOfGroup reaches direct members only).
+ */
+export function scopeCheck(settings: Pick<VerifySettings, 'account'>, exchange: VerifyResult): Check {
   const outside = exchange.targets.filter((t) => !t.inScope);
+  if (!exchange.scopes.length && !outside.length) return pass('rbac.scope', 'The assignment is organisation-wide: every mailbox is in scope.');
   // The name in the sentence; the filter (often a long OPATH string) on its own line.
   const names = exchange.scopes.map((s) => `"${s.name}"`).join(', ');
   const detail = exchange.scopes.map((s) => `filter of "${s.name}": ${s.filter}`).join('\n');
   const total = exchange.targets.length;
   if (!total) return skip('rbac.scope', `No rooms or bookers were named, so nothing was checked against the scope ${names} (add --rooms, --group or --mailbox).`);
-  if (outside.length) {
-    return fail('rbac.scope', `${outside.length} of ${countMailboxes(total)} fall outside the assignment's scope ${names}.`, SCOPE_FIX, {
-      detail,
-      mailboxes: outside.map((t) => ({ address: t.address, status: 'fail' as const })),
-    });
+  if (!outside.length) return pass('rbac.scope', `${total === 1 ? 'The mailbox is' : `All ${total} mailboxes are`} inside the scope ${names}.`, { detail });
+
+  const reasons: string[] = [];
+  const fixes: string[] = [];
+  const blocked = outside.filter((t) => t.blockedBy);
+  if (blocked.length) {
+    const exclusive = [...new Set(blocked.flatMap((t) => t.blockedBy!.split(', ')))];
+    reasons.push(`${blocked.map((t) => t.address).join(', ')} ${blocked.length === 1 ? 'is' : 'are'} in the exclusive scope ${exclusive.map((e) => `"${e}"`).join(', ')}, which blocks every assignment that does not use it.`);
+    fixes.push(`Take them out of the exclusive scope, or give the account an assignment with it: New-ManagementRoleAssignment -Role ApplicationImpersonation -User ${settings.account} -ExclusiveRecipientWriteScope '${exclusive[0]}'.`);
   }
-  return pass('rbac.scope', `${total === 1 ? 'The mailbox is' : `All ${total} mailboxes are`} inside the scope ${names}.`, { detail });
+  const nested = outside.filter((t) => t.nestedVia);
+  for (const t of nested) {
+    reasons.push(`${t.address} is in "${t.nestedVia!.scopeGroup}" only through the nested group "${t.nestedVia!.nestedGroup}", and a scope's MemberOfGroup reaches direct members only.`);
+  }
+  if (nested.length) {
+    const via = nested[0].nestedVia!;
+    const rooms = exchange.scopes.some((s) => /RoomMailbox/i.test(s.filter)) ? ' --scope-rooms' : '';
+    const groups = [...new Set(exchange.scopes.flatMap((s) => [...s.filter.matchAll(/MemberOfGroup -eq '((?:[^']|'')*)'/gi)].map((m) => /^CN=((?:[^,\\]|\\.)*)/i.exec(m[1].replace(/''/g, "'"))?.[1] ?? m[1])))];
+    const scopeGroups = [...new Set([...groups, via.scopeGroup, ...nested.map((t) => t.nestedVia!.nestedGroup)])].map((g) => `--scope-group "${g}"`).join(' ');
+    fixes.push(`Add ${nested.length === 1 ? nested[0].address : 'them'} to "${via.scopeGroup}" directly, or add the nested group to the scope: imp grant --account ${settings.account}${rooms} ${scopeGroups}.`);
+  }
+  if (outside.length > blocked.length + nested.length) fixes.push(SCOPE_FIX);
+  const where = exchange.scopes.length ? `the assignment's scope ${names}` : "the assignment's reach";
+  return fail('rbac.scope', [`${outside.length} of ${countMailboxes(total)} fall outside ${where}.`, ...reasons].join(' '), fixes.join(' '), {
+    ...(detail ? { detail } : {}),
+    mailboxes: outside.map((t) => ({ address: t.address, status: 'fail' as const })),
+  });
 }
 
 /** Basic authentication on the virtual directories that serve the given --ews-url (all of them otherwise). */
 function vdirCheck(settings: VerifySettings, exchange: VerifyResult): Check {
   const url = settings.ewsUrl ? safeUrl(settings.ewsUrl) : undefined;
   const serving = exchange.vdirs.filter((v) => url && [v.internalUrl, v.externalUrl].some((u) => u && safeUrl(u)?.host.toLowerCase() === url.host.toLowerCase()));
+  if (exchange.vdirError) {
+    // The admin's roles do not grant Get-WebServicesVirtualDirectory: not a fault of the EWS set-up.
+    return warn('ews.vdir', `${exchange.vdirError} Basic authentication on the EWS virtual directory was not checked.`, {
+      fix: 'Run verify as an admin who holds the role, or check it by hand: Get-WebServicesVirtualDirectory -ADPropertiesOnly | Format-List Identity, BasicAuthentication.',
+    });
+  }
   const relevant = serving.length ? serving : exchange.vdirs;
   const basicOff = relevant.filter((v) => !v.basicAuthentication);
   if (!relevant.length) return warn('ews.vdir', 'No EWS virtual directory was found.', { fix: 'Check Get-WebServicesVirtualDirectory on the Exchange server.' });

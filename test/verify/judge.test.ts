@@ -129,14 +129,19 @@ const rows: Row[] = [
   { name: 'no assignment, so no scope check', evidence: evidence({ exchange: exchange({ assignments: [] }) }), id: 'rbac.scope', status: 'skip', message: /not checked: no assignment/ },
   { name: 'EWS only: scope not checked', settings: EWS_ONLY, evidence: ewsOnly(), id: 'rbac.scope', status: 'skip', message: /--no-powershell/ },
   {
+    name: 'organisation-wide, but an exclusive scope holds a room: out of reach all the same',
+    evidence: evidence({ exchange: exchange({ targets: [exchange().targets[0], { ...exchange().targets[1], inScope: false, blockedBy: 'VIP' }] }) }),
+    id: 'rbac.scope', status: 'fail', message: /^1 of 2 mailboxes fall outside the assignment's reach\. \S+ is in the exclusive scope "VIP"/, fix: /New-ManagementRoleAssignment -Role ApplicationImpersonation -User svc-booking@contoso.com -ExclusiveRecipientWriteScope 'VIP'/,
+  },
+  {
     name: 'an exclusive scope keeps a room from the assignment',
     evidence: evidence({ exchange: exchange({ scopes: [ROOMS_SCOPE, { name: 'VIP', filter: "CustomAttribute1 -eq 'VIP'", type: 'exclusive', root: null, exclusive: true }], targets: [exchange().targets[0], { ...exchange().targets[1], inScope: false, blockedBy: 'VIP' }] }) }),
-    id: 'rbac.scope', status: 'fail', message: /^1 of 2 mailboxes fall outside the assignment's scope "Rooms", "VIP"\.$/, fix: SCOPE_FIX,
+    id: 'rbac.scope', status: 'fail', message: /^1 of 2 mailboxes fall outside the assignment's scope "Rooms", "VIP"\. \S+ is in the exclusive scope "VIP", which blocks every assignment that does not use it\.$/, fix: /-ExclusiveRecipientWriteScope 'VIP'/,
   },
   {
     name: 'a booker only in a nested group of the scope group is outside',
     evidence: evidence({ exchange: exchange({ scopes: [{ ...ROOMS_SCOPE, name: 'Bookers', filter: "MemberOfGroup -eq 'CN=Bookers'" }], targets: [exchange().targets[0], { ...exchange().targets[1], type: 'UserMailbox', source: 'group', groupPath: ['Bookers', 'Bookers-EU'], inScope: false, nestedVia: { scopeGroup: 'Bookers', nestedGroup: 'Bookers-EU', path: ['Bookers', 'Bookers-EU'] } }] }) }),
-    id: 'rbac.scope', status: 'fail', message: /^1 of 2 mailboxes fall outside the assignment's scope "Bookers"\.$/, fix: SCOPE_FIX,
+    id: 'rbac.scope', status: 'fail', message: /^1 of 2 mailboxes fall outside the assignment's scope "Bookers"\. \S+ is in "Bookers" only through the nested group "Bookers-EU", and a scope's MemberOfGroup reaches direct members only\.$/, fix: /imp grant --account \S+ --scope-group "Bookers" --scope-group "Bookers-EU"/,
   },
   { name: 'a scope and one mailbox inside it: the filter as detail', evidence: evidence({ exchange: exchange({ scopes: [ROOMS_SCOPE], targets: [exchange().targets[0]] }) }), id: 'rbac.scope', status: 'pass', message: /^The mailbox is inside the scope "Rooms"\.$/ },
   { name: 'a scope but no rooms or bookers named', evidence: evidence({ exchange: exchange({ scopes: [ROOMS_SCOPE], targets: [] }), impersonation: undefined }), id: 'rbac.scope', status: 'skip', message: /No rooms or bookers were named, so nothing was checked against the scope "Rooms"/ },
@@ -144,7 +149,7 @@ const rows: Row[] = [
   {
     name: 'the session has no Get-WebServicesVirtualDirectory: a warning, not a failure',
     evidence: evidence({ exchange: exchange({ vdirs: [], vdirError: 'Get-WebServicesVirtualDirectory is not available: it needs the Server Management role.' }) }),
-    id: 'ews.vdir', status: 'warn', message: /No EWS virtual directory was found/, fix: /Get-WebServicesVirtualDirectory/,
+    id: 'ews.vdir', status: 'warn', message: /^Get-WebServicesVirtualDirectory is not available: it needs the Server Management role\. Basic authentication on the EWS virtual directory was not checked\.$/, fix: /Get-WebServicesVirtualDirectory -ADPropertiesOnly/,
   },
   { name: 'Basic authentication on', evidence: evidence(), id: 'ews.vdir', status: 'pass', message: /Basic authentication is on for EX01\\EWS \(Default Web Site\)/ },
   { name: 'Basic authentication off', evidence: evidence({ exchange: exchange({ vdirs: [{ ...exchange().vdirs[0], basicAuthentication: false }] }) }), id: 'ews.vdir', status: 'fail', message: /Basic authentication is off on EX01/, fix: "Set-WebServicesVirtualDirectory -Identity 'EX01\\EWS (Default Web Site)' -BasicAuthentication $true; then iisreset on EX01" },
