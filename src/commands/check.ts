@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { ExitCode } from '../errors';
+import { addEwsOptions } from '../ews/options';
 import { checkAccount } from '../exchange/names';
 import { exitCodeOf, statusOfExitCode, worst, type MonitoringStatus as Level } from '../monitoring';
 import { act, CommandContext } from './context';
@@ -32,16 +33,12 @@ const collect = (value: string, all: string[] = []) => [...all, value];
 const LEVELS: Level[] = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'];
 
 export function checkCommand(): Command {
-  return new Command('check')
+  const command = new Command('check')
     .option('--account <address>', "the service account's primary SMTP address")
     .option('--rooms', 'check that every room mailbox is inside the scope (probes one canary, not each)')
     .option('--group <name>', 'check that every member of this group is inside the scope (repeatable)', collect)
-    .option('--mailbox <address>', 'a mailbox to include (repeatable); the first one in scope is the canary', collect)
-    .option('--ews-url <url>', 'EWS endpoint (default: InternalUrl of the EWS virtual directory, as verify finds it)')
-    .option('--username <logon>', 'logon name for EWS Basic authentication (default: the account)')
-    .option('--ca <pem>', 'trust this CA certificate (PEM file) for the EWS server')
-    .option('--insecure', 'do not verify the EWS TLS certificate (unsafe; prefer --ca)')
-    .option('--password-stdin', 'read the service account password from standard input once, for both halves')
+    .option('--mailbox <address>', 'a mailbox to include (repeatable); the first one in scope is the canary', collect);
+  return addEwsOptions(command, { urlDefault: 'the InternalUrl of the EWS virtual directory, as verify finds it', insecure: true, passwordStdin: 'once, for both halves' })
     .option('--warn-days <days>', 'password expiry: WARNING within this many days')
     .option('--critical-days <days>', 'password expiry: CRITICAL within this many days')
     .option('--event-log', 'write the password-expiry result to the Windows Application log (source "imp")')

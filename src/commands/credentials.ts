@@ -11,7 +11,8 @@ import {
   requireCredential,
   storeCredential,
 } from '../credentials/keychain';
-import { checkLogin, readCaFile, type LoginTarget } from '../credentials/login';
+import { checkLogin, type LoginTarget } from '../credentials/login';
+import { addEwsOptions, readCaFile } from '../ews/options';
 import { assertOnPremisesUrl } from '../ews/connection';
 import { readNewPassword } from '../credentials/password';
 import { INSECURE_WARNING } from '../ews/failures';
@@ -74,11 +75,7 @@ function loginTarget(context: CommandContext, options: LoginOptions, account: st
 }
 
 function addLoginOptions(command: Command): Command {
-  return command
-    .option('--ews-url <url>', 'EWS endpoint, e.g. https://mail.contoso.com/EWS/Exchange.asmx (default: "ewsUrl" in the configuration)')
-    .option('--username <logon>', 'logon name for EWS Basic authentication (UPN or DOMAIN\\sam; default: the account)')
-    .option('--ca <pem>', 'trust this CA certificate (PEM file) for the EWS server, e.g. your internal CA')
-    .option('--insecure', 'do not verify the EWS TLS certificate (unsafe; prefer --ca)');
+  return addEwsOptions(command, { urlDefault: '"ewsUrl" in the configuration', insecure: true });
 }
 
 function setCommand(): Command {

@@ -70,7 +70,7 @@ async function ewsSettings(context: CommandContext, options: ExpiryOptions, acco
   }
   const { assertOnPremisesUrl } = await import('../ews');
   assertOnPremisesUrl(url); // refuses plain HTTP and Exchange Online, with the fix
-  const { readCaFile } = await import('../credentials/login');
+  const { readCaFile } = await import('../ews/options');
   const caFile = context.setting('ca', options.ca);
   const ca = readCaFile(caFile === undefined ? undefined : resolve(caFile));
   return { url, username: context.setting('username', options.username) ?? account, ...(ca ? { ca } : {}) };

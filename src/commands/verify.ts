@@ -1,6 +1,7 @@
 // imp verify: will the booking system work? Wires the flags to the three steps in src/verify/:
 // collect the evidence (Management Shell, then EWS as the booking system uses it), judge it, report it.
 import { Command, Option } from 'commander';
+import { addEwsOptions } from '../ews/options';
 import { exitCodeOf } from '../monitoring';
 import type { ExitCode } from '../errors';
 import { collectEvidence } from '../verify/collect';
@@ -10,15 +11,10 @@ import { addVerifyTargetOptions, DEFAULT_CONCURRENCY, DEFAULT_POLL_INTERVAL, DEF
 import { act, CommandContext } from './context';
 
 export function verifyCommand(): Command {
-  return addVerifyTargetOptions(new Command('verify'))
-    .option('--username <logon>', 'logon name for EWS Basic authentication (UPN or DOMAIN\\sam; default: the account address)')
-    .option('--ews-url <url>', 'EWS endpoint (default: InternalUrl of the EWS virtual directory)')
+  return addEwsOptions(addVerifyTargetOptions(new Command('verify')), { urlDefault: 'the InternalUrl of the EWS virtual directory', insecure: true, passwordStdin: true })
     .option('--wait <duration>', `how long after the assignment was created to wait for propagation (default ${DEFAULT_WAIT}; 0 probes once)`)
     .option('--poll-interval <duration>', `first pause between propagation probes, growing after each (default ${DEFAULT_POLL_INTERVAL})`)
     .option('--concurrency <n>', `EWS probes in flight (default ${DEFAULT_CONCURRENCY}, under Exchange's default throttling policy)`)
-    .option('--ca <pem>', 'trust this CA certificate (PEM file) for the EWS server, e.g. your internal CA')
-    .option('--insecure', 'do not verify the EWS TLS certificate (unsafe; prefer --ca)')
-    .option('--password-stdin', 'read the service account password from standard input (default: the OS keychain)')
     .option('--no-powershell', 'skip the Management Shell checks (from a workstation): EWS only')
     .option('--report <file>', 'also write the evidence for a change ticket: a self-contained .html, or .md')
     .addOption(new Option('--probe <which>', 'impersonate every mailbox (all), or only the first one in scope (canary; the scope check still covers all, as imp check does)').choices(['all', 'canary']).default('all'))

@@ -1,8 +1,6 @@
 // The EWS login behind `imp credentials set --test` and `imp credentials test`: the same probe as the
 // ews.login check of `imp verify` (Basic authentication, then the account's own Inbox), read the same way.
-import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { ExitCode, ImpError, UsageError, errorMessage } from '../errors';
+import { ExitCode, ImpError } from '../errors';
 import type { EwsConnection, EwsFailure, EwsFailureKind } from '../ews';
 import { UNANSWERED } from '../ews/errors';
 import { interruption } from '../interrupt';
@@ -38,30 +36,6 @@ export class LoginFailedError extends ImpError {
       details: { url: target.url, username: target.username, failure },
     });
   }
-}
-
-/** The CA file given with --ca (or `ca` in the configuration), as PEM text. */
-export function readCaFile(path: string | undefined): string | undefined {
-  if (!path) return undefined;
-  let pem: string;
-  try {
-    pem = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`Cannot read the CA certificate ${path}: ${errorMessage(error)}.`, 'Pass the PEM file of the CA that issued the Exchange certificate.');
-  }
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`${path} is not a PEM certificate.`, 'Export the CA certificate as Base-64 (PEM), not DER.');
-  // A damaged file must be blamed on itself here, not later on the server's certificate as a TLS failure.
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?(-----END CERTIFICATE-----|$)/g) ?? [];
-  blocks.forEach((block, index) => {
-    const which = blocks.length > 1 ? `certificate ${index + 1} of ${blocks.length} in ` : '';
-    try {
-      if (!block.endsWith('-----END CERTIFICATE-----')) throw new Error('it has no -----END CERTIFICATE----- line');
-      new X509Certificate(block);
-    } catch (error) {
-      throw new UsageError(`The CA file ${path} is corrupt: ${which}it cannot be read (${errorMessage(error)}).`, 'Export the CA certificate again as Base-64 (PEM) and pass that file with --ca.');
-    }
-  });
-  return pem;
 }
 
 /**

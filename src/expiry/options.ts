@@ -5,6 +5,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { UsageError } from '../errors';
+import { addEwsOptions } from '../ews/options';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './status';
 
 export interface ExpiryFlags {
@@ -25,18 +26,15 @@ export interface ExpiryFlags {
 }
 
 export function withExpiryOptions(command: Command): Command {
-  return command
+  command
     .option('--account <address>', "the service account's SMTP address")
     .option('--warn-days <days>', `WARNING when the password expires within this many days (default ${DEFAULT_THRESHOLDS.warnDays})`)
     .option('--critical-days <days>', `CRITICAL within this many days (default ${DEFAULT_THRESHOLDS.criticalDays})`)
     .option('--check-login', 'also log in to EWS with the password imp stored ("imp credentials set"); a refusal is CRITICAL')
     .option('--event-log', 'also write the result, failures included, to the Windows Application log under the source "imp" (events 1000-1003)')
     .option('--check-run-as', "also check the password expiry of the Windows user this runs as (a scheduled task stops starting once it changes)")
-    .option('--no-powershell', 'ask EWS (GetPasswordExpirationDate) instead of Active Directory; logs in with the password')
-    .option('--ews-url <url>', 'EWS endpoint for --check-login and --no-powershell, e.g. https://mail.contoso.com/EWS/Exchange.asmx')
-    .option('--username <logon>', 'EWS logon name, UPN or DOMAIN\\user (default: the account)')
-    .option('--ca <file>', 'PEM file of the CA that issued the EWS server certificate')
-    .option('--password-stdin', 'read the service account password from the first line of stdin instead of the keychain')
+    .option('--no-powershell', 'ask EWS (GetPasswordExpirationDate) instead of Active Directory; logs in with the password');
+  return addEwsOptions(command, { urlDefault: '"ewsUrl" in the configuration; used by --check-login and --no-powershell', passwordStdin: true })
     .addOption(new Option('--fix <change>', 'make the change the check recommends, after showing it: never-expires sets PasswordNeverExpires').choices(['never-expires']))
     .option('--dry-run', 'with --fix: show the change, make none');
 }

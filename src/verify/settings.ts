@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { MAX_TIMER_MS, parseDuration } from '../duration';
 import { UsageError } from '../errors';
-import { readCaFile } from '../credentials/login';
+import { readCaFile } from '../ews/options';
 import { checkAccount, checkAddress, checkGroupName } from '../exchange/names';
 import type { CommandContext } from '../commands/context';
 

@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCaFile } from '../../src/credentials/login';
+import { readCaFile } from '../../src/ews/options';
 import { UsageError } from '../../src/errors';
 import { generateCertificateChain } from '../../src/sim/ews';
 
