@@ -3,7 +3,6 @@
 // Built CLI, real pwsh, the real templates and the simulated Exchange.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { exchangeSetup } from '../../src/exchange/connection';
@@ -12,6 +11,7 @@ import { PowerShellCommandError } from '../../src/powershell/errors';
 import { PowerShellSession } from '../../src/powershell/session';
 import { writeState, type SimUser } from '../../src/sim/state';
 import { PWSH, runImp, shellLab, type Lab } from '../helpers/imp';
+import { moduleWithCmdlets } from '../helpers/sim-state';
 
 const ACCOUNT = 'svc-booking@contoso.com';
 const fixtures = join(__dirname, 'fixtures');
@@ -99,13 +99,8 @@ describe('imp and Exchange as admins run it', function () {
   });
 
   it('a session without a cmdlet names it and the role that grants it, and exits 3 before changing anything', async () => {
-    const module = join(lab.settings.stateDir, 'NoRoleManagement.psm1');
-    writeFileSync(
-      module,
-      // The session of an admin whose roles do not include Role Management's New-ManagementRoleAssignment.
-      `Import-Module -Name '${lab.settings.exchangeModule.replace(/'/g, "''")}' -DisableNameChecking\n` +
-        "Export-ModuleMember -Function Get-Mailbox, Get-Recipient, Get-Group, Get-ManagementRoleAssignment, Get-ManagementScope\n",
-    );
+    // The session of an admin whose roles do not include Role Management's New-ManagementRoleAssignment.
+    const module = moduleWithCmdlets(lab, 'NoRoleManagement', ['Get-Mailbox', 'Get-Recipient', 'Get-Group', 'Get-ManagementRoleAssignment', 'Get-ManagementScope']);
     const run = await runImp(['--exchange', 'module', '--exchange-module', module, '--json', 'grant', '--account', ACCOUNT]);
     assert.equal(run.code, 3, run.stderr);
     const error = JSON.parse(run.stdout).error;

@@ -2,13 +2,12 @@
 // nesting with loops, dynamic groups, OU and exclusive scopes, and a session without every cmdlet.
 // The real verify template in real pwsh against the simulated Exchange, one PowerShell per session.
 import { strict as assert } from 'node:assert';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { exchangeSetup } from '../../src/exchange/connection';
 import { verifyResultSchema, type VerifyResult } from '../../src/exchange/schemas';
 import { PowerShellSession } from '../../src/powershell/session';
 import { writeState, type SimGroup, type SimState } from '../../src/sim/state';
 import { PWSH, shellLab, type Lab } from '../helpers/imp';
+import { moduleWithCmdlets } from '../helpers/sim-state';
 
 const ACCOUNT = 'svc-booking@contoso.com';
 const USERS_OU = 'OU=Users,OU=Contoso,DC=contoso,DC=com';
@@ -115,12 +114,7 @@ describe('verify: groups and scopes as Exchange has them', function () {
 
   it('without Get-WebServicesVirtualDirectory every other check still runs, and the missing cmdlet is named', async () => {
     // The session of an admin whose roles hold the recipient and RBAC reads but not the virtual directories.
-    const module = join(lab.settings.stateDir, 'NoVirtualDirectories.psm1');
-    writeFileSync(
-      module,
-      `Import-Module -Name '${lab.settings.exchangeModule.replace(/'/g, "''")}' -DisableNameChecking\n` +
-        'Export-ModuleMember -Function Get-Mailbox, Get-Recipient, Get-Group, Get-ManagementRoleAssignment, Get-ManagementScope\n',
-    );
+    const module = moduleWithCmdlets(lab, 'NoVirtualDirectories', ['Get-Mailbox', 'Get-Recipient', 'Get-Group', 'Get-ManagementRoleAssignment', 'Get-ManagementScope']);
     const limited = new PowerShellSession({ executable: PWSH, setup: [exchangeSetup({ exchange: 'module', exchangeModule: module })] });
     try {
       const { result } = await limited.run('verify', { account: ACCOUNT, mailboxes: ['room2@contoso.com'], rooms: false, groups: [] }, verifyResultSchema);

@@ -1,6 +1,8 @@
 // Runs PowerShell against the simulated Management Shell (ExchangeSim.psm1) directly, without the CLI.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { hashPassword, type MailboxType, type SimGroup, type SimState, type SimUser } from '../../src/sim/state';
 import { PWSH } from './imp';
 
@@ -159,4 +161,19 @@ export function addMember(group: SimGroup, member: SimUser | SimGroup): void {
 /** The admin running the Management Shell holds only these management roles (see src/sim/exchange/Roles.ps1). */
 export function setAdminRoles(state: SimState, roles: string[]): void {
   state.admin = { roles };
+}
+
+/**
+ * A module that is the simulated Exchange with only `cmdlets` exported: the session of an admin whose roles
+ * grant just those (Roles.ps1 does the same from state.admin at import; this one leaves the lab's state alone,
+ * so a shared session on the same lab keeps every cmdlet). Returns the module's path.
+ */
+export function moduleWithCmdlets(lab: { settings: { stateDir: string; exchangeModule: string } }, name: string, cmdlets: string[]): string {
+  const module = join(lab.settings.stateDir, `${name}.psm1`);
+  writeFileSync(
+    module,
+    `Import-Module -Name '${lab.settings.exchangeModule.replace(/'/g, "''")}' -DisableNameChecking\n` +
+      `Export-ModuleMember -Function ${cmdlets.join(', ')}\n`,
+  );
+  return module;
 }

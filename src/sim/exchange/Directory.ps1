@@ -143,6 +143,13 @@ function Resolve-SimIdentity($State, [object[]] $Items, [string] $Identity, [str
     return $found[0]
 }
 
+function Select-SimByIdentity($State, [object[]] $Items, [System.Collections.IDictionary] $Bound) {
+    # The Get- cmdlets' common selection: -Identity names exactly one (or fails as Exchange does); without it,
+    # the first -ResultSize items.
+    if ($Bound.ContainsKey('Identity')) { return ,@(Resolve-SimIdentity $State $Items $Bound['Identity']) }
+    return Select-SimResultSize $Items $Bound['ResultSize']
+}
+
 function Get-SimGroupsOf($State, [string] $MemberDistinguishedName, [switch] $Recurse, [switch] $SecurityOnly) {
     # Groups that list the member; with -Recurse also the groups containing those groups (cycles are safe).
     $result = [System.Collections.Generic.List[object]]::new()

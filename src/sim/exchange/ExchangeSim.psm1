@@ -18,7 +18,7 @@ $script:SimStateRoot = Split-Path -Parent $PSScriptRoot
 # Exceptions first: every other file may throw them. Then the shared plumbing, then one file per noun.
 foreach ($file in @(
         'Exceptions', 'Constants', 'State', 'Errors', 'Remoting', 'Text', 'Directory', 'RecipientFilter',
-        'Recipients', 'Groups', 'RoleAssignments', 'Scopes', 'VirtualDirectories', 'ADUsers', 'Ldap',
+        'Recipients', 'Groups', 'RoleAssignments', 'Scopes', 'RbacRemoval', 'VirtualDirectories', 'ADUsers', 'Ldap',
         'EventLog', 'ScheduledTasks', 'TaskService', 'Roles'
     )) {
     . (Join-Path $PSScriptRoot ($file + '.ps1'))

@@ -34,12 +34,7 @@ function Get-Group {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
         $state = Read-SimState
         $groups = @($state.groups | Where-Object { -not (Test-SimDynamicGroup $_) })
-        if ($PSBoundParameters.ContainsKey('Identity')) {
-            $selected = @(Resolve-SimIdentity $state $groups $Identity)
-        } else {
-            $selected = Select-SimResultSize $groups $ResultSize
-        }
-        $output = foreach ($group in $selected) { ConvertTo-SimGroupOutput $state $group }
+        $output = foreach ($group in (Select-SimByIdentity $state $groups $PSBoundParameters)) { ConvertTo-SimGroupOutput $state $group }
     } catch {
         Write-SimRemoteError $PSCmdlet $_ $MyInvocation.MyCommand.Name; return
     }
@@ -114,12 +109,7 @@ function Get-DynamicDistributionGroup {
         Assert-SimModelled $PSBoundParameters @('Anr', 'Filter', 'ManagedBy', 'OrganizationalUnit', 'SortBy')
         $state = Read-SimState
         $groups = @($state.groups | Where-Object { Test-SimDynamicGroup $_ })
-        if ($PSBoundParameters.ContainsKey('Identity')) {
-            $selected = @(Resolve-SimIdentity $state $groups $Identity)
-        } else {
-            $selected = Select-SimResultSize $groups $ResultSize
-        }
-        $output = foreach ($group in $selected) { ConvertTo-SimDynamicGroupOutput $state $group }
+        $output = foreach ($group in (Select-SimByIdentity $state $groups $PSBoundParameters)) { ConvertTo-SimDynamicGroupOutput $state $group }
     } catch {
         Write-SimRemoteError $PSCmdlet $_ $MyInvocation.MyCommand.Name; return
     }

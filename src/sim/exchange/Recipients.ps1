@@ -160,10 +160,7 @@ function Get-User {
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
         $state = Read-SimState
-        $users = @($state.users)
-        if ($PSBoundParameters.ContainsKey('Identity')) { $selected = @(Resolve-SimIdentity $state $users $Identity) }
-        else { $selected = Select-SimResultSize $users $ResultSize }
-        $output = foreach ($user in $selected) {
+        $output = foreach ($user in (Select-SimByIdentity $state @($state.users) $PSBoundParameters)) {
             $type = 'User'
             if ($user.mailbox) { $type = [string]$user.mailbox.recipientTypeDetails }
             [pscustomobject]@{

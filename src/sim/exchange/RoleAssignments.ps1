@@ -355,30 +355,8 @@ function Remove-ManagementRoleAssignment {
         [string] $DomainController
     )
     process {
-        try {
-            Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
-            $state = Read-SimState
-            $assignment = Resolve-SimIdentity $state $state.assignments $Identity 'Assignment'
-        } catch {
-            Write-SimRemoteError $PSCmdlet $_ $MyInvocation.MyCommand.Name; return
-        }
-        # Exchange's -Force skips the prompt; -WhatIf and an explicit -Confirm still apply.
-        if ($Force -and -not $PSBoundParameters.ContainsKey('Confirm')) { $ConfirmPreference = 'None' }
-        # The prompt comes before the lock: nobody waits on it. In a -NonInteractive session without
-        # -Confirm:$false it fails, as real Exchange does.
-        if (-not $PSCmdlet.ShouldProcess(('Removing management role assignment "{0}".' -f $assignment.name), $assignment.name, 'Remove-ManagementRoleAssignment')) { return }
-        try {
-            $lock = Lock-SimState
-            try {
-                $state = Read-SimState
-                if ($null -eq (Find-SimStateItem $state 'assignments' $assignment.guid)) { throw (New-SimNotFound $state $Identity) }
-                Remove-SimStateItem $state 'assignments' $assignment.guid
-                Write-SimState $state
-            } finally {
-                Unlock-SimState $lock
-            }
-        } catch {
-            Write-SimRemoteError $PSCmdlet $_ $MyInvocation.MyCommand.Name; return
+        Remove-SimRbacObject $PSCmdlet $PSBoundParameters 'assignments' 'management role assignment' {
+            param($state, $identity) Resolve-SimIdentity $state $state.assignments $identity 'Assignment'
         }
     }
 }

@@ -176,30 +176,8 @@ function Remove-ManagementScope {
         [string] $DomainController
     )
     process {
-        try {
-            Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
-            $state = Read-SimState
-            $scope = Resolve-SimScope $state $Identity
-            Assert-SimScopeUnused $state $scope
-        } catch {
-            Write-SimRemoteError $PSCmdlet $_ $MyInvocation.MyCommand.Name; return
-        }
-        if ($Force -and -not $PSBoundParameters.ContainsKey('Confirm')) { $ConfirmPreference = 'None' }
-        if (-not $PSCmdlet.ShouldProcess(('Removing management scope "{0}".' -f $scope.name), $scope.name, 'Remove-ManagementScope')) { return }
-        try {
-            $lock = Lock-SimState
-            try {
-                $state = Read-SimState
-                $current = Find-SimStateItem $state 'scopes' $scope.guid
-                if ($null -eq $current) { throw [ManagementObjectNotFoundException]::new(($script:Messages.ScopeNotFound -f $Identity)) }
-                Assert-SimScopeUnused $state $current
-                Remove-SimStateItem $state 'scopes' $scope.guid
-                Write-SimState $state
-            } finally {
-                Unlock-SimState $lock
-            }
-        } catch {
-            Write-SimRemoteError $PSCmdlet $_ $MyInvocation.MyCommand.Name; return
+        Remove-SimRbacObject $PSCmdlet $PSBoundParameters 'scopes' 'management scope' { param($state, $identity) Resolve-SimScope $state $identity } {
+            param($state, $scope) Assert-SimScopeUnused $state $scope
         }
     }
 }
