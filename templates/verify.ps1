@@ -115,6 +115,7 @@ function Get-ImpGroupMailboxes([string]$Identity) {
 }
 
 # Mailboxes to test, by primary address; one entry per mailbox even when reached more than once.
+# A mailbox or group Exchange cannot find goes to targetErrors and the other targets are still checked.
 $seen = @{}
 $targets = New-Object System.Collections.ArrayList
 function Add-ImpTarget($Recipient, [string]$Source, $Path) {
@@ -129,7 +130,7 @@ function Add-ImpTarget($Recipient, [string]$Source, $Path) {
 foreach ($requested in @($Parameters.mailboxes)) {
     if ($null -eq $requested) { continue }
     try { Add-ImpTarget (Get-Recipient -Identity ([string]$requested) -ErrorAction Stop) 'mailbox' @() }
-    catch { $result.targetErrors += [pscustomobject]@{ requested = [string]$requested; message = [string]$_.Exception.Message } }
+    catch { $result.targetErrors += [pscustomobject]@{ requested = [string]$requested; kind = 'mailbox'; notFound = [bool](Test-ImpNotFound $_); message = [string]$_.Exception.Message } }
 }
 if ($Parameters.rooms) {
     foreach ($room in @(Get-Mailbox -RecipientTypeDetails RoomMailbox -ResultSize Unlimited -ErrorAction Stop)) { Add-ImpTarget $room 'rooms' @() }
@@ -138,7 +139,7 @@ foreach ($group in @($Parameters.groups)) {
     if ($null -eq $group) { continue }
     try { $members = Get-ImpGroupMailboxes ([string]$group) }
     catch {
-        $result.targetErrors += [pscustomobject]@{ requested = [string]$group; message = [string]$_.Exception.Message }
+        $result.targetErrors += [pscustomobject]@{ requested = [string]$group; kind = 'group'; notFound = [bool](Test-ImpNotFound $_); message = [string]$_.Exception.Message }
         continue
     }
     foreach ($member in $members) { Add-ImpTarget $member.recipient ('group:' + [string]$group) $member.path }

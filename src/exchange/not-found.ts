@@ -58,25 +58,31 @@ export function missingValue(error: unknown, parameters: object): MissingValue |
   return undefined;
 }
 
+/** What to tell the admin about a value Exchange could not find: the flag and value, then near matches or Enable-Mailbox. */
+export function describeMissing(missing: MissingValue, near: NearMatches | undefined, cmdlet?: string): { message: string; suggestion: string } {
+  const { flag, value, kind } = missing;
+  let message = `${flag} "${value}": Exchange has no ${kind} by that name${cmdlet ? ` (${cmdlet})` : ''}.`;
+  let suggestion: string;
+  if (near?.userWithoutMailbox) {
+    const user = near.userWithoutMailbox;
+    message = `${flag} "${value}": the AD account ${user.name} (${user.userPrincipalName}) has no mailbox; EWS impersonation needs one.`;
+    suggestion = `Give it a mailbox: Enable-Mailbox -Identity ${quote(user.userPrincipalName)}, then run imp again with its primary SMTP address.`;
+  } else if (near?.matches.length) {
+    const names = near.matches.map((m) => (kind === 'mailbox' && m.primarySmtpAddress ? m.primarySmtpAddress : m.name));
+    suggestion = `Did you mean ${names.map((n) => `${flag} ${quote(n)}`).join(' or ')}?`;
+  } else {
+    suggestion =
+      kind === 'group'
+        ? `Check the name with Get-Group -Anr ${quote(value)} (a group's Name, alias or address).`
+        : `Check the address with Get-Recipient -Anr ${quote(value.split('@')[0])}; an account without a mailbox needs Enable-Mailbox.`;
+  }
+  return { message, suggestion };
+}
+
 export class ExchangeNotFoundError extends ImpError {
   constructor(missing: MissingValue, near: NearMatches | undefined, cause: PowerShellCommandError) {
-    const { flag, value, kind } = missing;
-    const cmdlet = cause.record.command ? ` (${cause.record.command})` : '';
-    let message = `${flag} "${value}": Exchange has no ${kind} by that name${cmdlet}.`;
-    let suggestion: string;
-    if (near?.userWithoutMailbox) {
-      const user = near.userWithoutMailbox;
-      message = `${flag} "${value}": the AD account ${user.name} (${user.userPrincipalName}) has no mailbox; EWS impersonation needs one.`;
-      suggestion = `Give it a mailbox: Enable-Mailbox -Identity ${quote(user.userPrincipalName)}, then run imp again with its primary SMTP address.`;
-    } else if (near?.matches.length) {
-      const names = near.matches.map((m) => (kind === 'mailbox' && m.primarySmtpAddress ? m.primarySmtpAddress : m.name));
-      suggestion = `Did you mean ${names.map((n) => `${flag} ${quote(n)}`).join(' or ')}?`;
-    } else {
-      suggestion =
-        kind === 'group'
-          ? `Check the name with Get-Group -Anr ${quote(value)} (a group's Name, alias or address).`
-          : `Check the address with Get-Recipient -Anr ${quote(value.split('@')[0])}; an account without a mailbox needs Enable-Mailbox.`;
-    }
+    const { message, suggestion } = describeMissing(missing, near, cause.record.command || undefined);
+    const { flag, value } = missing;
     super('EXCHANGE_NOT_FOUND', message, { exitCode: ExitCode.UNKNOWN, suggestion, cause, details: { flag, value, exchangeError: cause.record.message, nearMatches: near?.matches ?? [] } });
   }
 }

@@ -106,7 +106,8 @@ export const verifyResultSchema = z.object({
       nestedVia: z.object({ scopeGroup: z.string(), nestedGroup: z.string(), path: list(z.string()) }).nullable(),
     }),
   ),
-  targetErrors: list(z.object({ requested: z.string(), message: z.string() })),
+  /** A --mailbox or --group Exchange could not resolve (notFound: Exchange's not-found error); the others are still checked. */
+  targetErrors: list(z.object({ requested: z.string(), kind: z.enum(['mailbox', 'group']), notFound: z.boolean(), message: z.string() })),
   /** Set when the session has no Get-WebServicesVirtualDirectory: names it and its role. */
   vdirError: z.string().nullable(),
   vdirs: list(
@@ -121,6 +122,7 @@ export const verifyResultSchema = z.object({
 });
 export type VerifyResult = z.infer<typeof verifyResultSchema>;
 
+/** What near-matches.ps1 found (see src/exchange/not-found.ts). */
 export const nearMatchesSchema = z.object({
   matches: list(z.object({ name: z.string(), primarySmtpAddress: z.string().nullable(), recipientTypeDetails: z.string() })),
   userWithoutMailbox: z.object({ name: z.string(), userPrincipalName: z.string() }).nullable(),

@@ -1,7 +1,7 @@
 // The checks `imp verify` reports, each with a fixed id, and how their statuses add up.
 import { exitCodeOf, type MonitoringStatus } from '../monitoring';
 
-export const CHECK_IDS = ['account.mailbox', 'rbac.assignment', 'rbac.scope', 'ews.vdir', 'ews.login', 'ews.impersonation'] as const;
+export const CHECK_IDS = ['account.mailbox', 'targets.found', 'rbac.assignment', 'rbac.scope', 'ews.vdir', 'ews.login', 'ews.impersonation'] as const;
 export type CheckId = (typeof CHECK_IDS)[number];
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 

@@ -10,6 +10,7 @@ import { interruption } from '../interrupt';
 import type { Output } from '../output';
 import type { PowerShellSession } from '../powershell/session';
 import type { ProbeRecord } from '../report/from-verify';
+import type { VerifyResult } from '../exchange/schemas';
 import { canaryOf, probedAddresses, propagationWindow, type Evidence } from './evidence';
 import type { VerifySettings } from './settings';
 
@@ -28,10 +29,12 @@ export async function collectEvidence(context: CollectionContext, settings: Veri
 
   // 1. What the Management Shell says.
   let exchange: Evidence['exchange'];
+  let nearMatches: Evidence['nearMatches'];
   if (settings.powershell) {
     const parameters = { account: settings.account, mailboxes: settings.mailboxes, rooms: settings.rooms, groups: settings.groups };
     const { verifyResultSchema } = await import('../exchange/schemas'); // zod: loaded only when needed
     exchange = (await context.exchange().run('verify', parameters, verifyResultSchema)).result;
+    nearMatches = await nearMatchesOf(context, exchange);
     await context.dispose(); // everything from PowerShell is in hand; free the process during the EWS part
     timings.powershellMs = Date.now() - started;
   }
@@ -56,7 +59,7 @@ export async function collectEvidence(context: CollectionContext, settings: Veri
   if (settings.insecure) output.warn(INSECURE_WARNING);
 
   const ewsStarted = Date.now();
-  const evidence: Evidence = { exchange, url, username, login: { ok: true }, interrupted: false, startedAt: started, timings };
+  const evidence: Evidence = { exchange, ...(nearMatches ? { nearMatches } : {}), url, username, login: { ok: true }, interrupted: false, startedAt: started, timings };
   try {
     const login = await ews.probeLogin(connection, settings.account, { signal });
     evidence.login = login.ok ? { ok: true } : { ok: false, failure: login.failure };
@@ -72,6 +75,25 @@ export async function collectEvidence(context: CollectionContext, settings: Veri
   timings.ewsMs = Date.now() - ewsStarted;
   evidence.interrupted = interruption.interrupted;
   return evidence;
+}
+
+/**
+ * For each --mailbox or --group Exchange could not find, what it has by a similar name, asked in the same
+ * session (near-matches.ps1, as for any other command's not-found). A courtesy: a failed lookup leaves it out.
+ */
+async function nearMatchesOf(context: CollectionContext, exchange: VerifyResult): Promise<Evidence['nearMatches']> {
+  const missing = exchange.targetErrors.filter((e) => e.notFound);
+  if (!missing.length) return undefined;
+  const { nearMatchesSchema } = await import('../exchange/schemas');
+  const found: NonNullable<Evidence['nearMatches']> = [];
+  for (const { kind, requested: value } of missing) {
+    try {
+      found.push({ kind, value, near: (await context.exchange().run('near-matches', { value, kind }, nearMatchesSchema)).result });
+    } catch (error) {
+      context.output.debug(`near matches for ${value}: ${errorMessage(error)}`);
+    }
+  }
+  return found;
 }
 
 /** The password: the account's own, or for an alias the one stored for its primary address (issue 11.4). */

@@ -3,6 +3,7 @@
 // The few facts both need are derived here from the evidence, never carried beside it.
 import type { EwsFailure, ResolvedName } from '../ews';
 import type { Assignment, VerifyResult } from '../exchange/schemas';
+import type { NearMatches } from '../exchange/not-found';
 import type { ProbeRecord } from '../report/from-verify';
 import type { TargetOutcome } from './outcome';
 import type { PropagationResult } from './propagation';
@@ -16,6 +17,8 @@ export interface Evidence {
   /** The EWS logon name used: the settings', or an alias's primary address when that is the default. */
   username: string;
   login: { ok: true } | { ok: false; failure: EwsFailure };
+  /** For each --mailbox or --group Exchange could not find: what it has by a similar name (Get-Recipient -Anr). */
+  nearMatches?: { kind: 'mailbox' | 'group'; value: string; near: NearMatches }[];
   /** EWS ResolveNames for the account: only without the Management Shell, and only after a working login. */
   resolved?: { ok: true; value: ResolvedName | null } | { ok: false; message: string };
   /** The wait for the role to reach EWS, when there was one, with each probe of the canary. */
@@ -42,11 +45,12 @@ export function assignmentCreated(exchange: VerifyResult | undefined): number | 
 }
 
 /**
- * The mailboxes to impersonate: what the Management Shell resolved (or --mailbox without it), then those it
- * could not resolve, as given: EWS answers ErrorNonExistentMailbox for them itself.
+ * The mailboxes to impersonate: what the Management Shell resolved (or --mailbox without it). A --mailbox or
+ * --group it could not find is reported by targets.found, never probed: a group's name is no address, and
+ * Get-Recipient's "not found" is as final as EWS's ErrorNonExistentMailbox.
  */
 export function targetAddresses(settings: Pick<VerifySettings, 'mailboxes'>, exchange: VerifyResult | undefined): string[] {
-  return [...(exchange ? exchange.targets.map((t) => t.address) : settings.mailboxes), ...(exchange?.targetErrors.map((e) => e.requested) ?? [])];
+  return exchange ? exchange.targets.map((t) => t.address) : settings.mailboxes;
 }
 
 /** false when the Management Shell says the mailbox is outside the assignment's scope; undefined when it does not know. */

@@ -1,10 +1,12 @@
 // The judge of `imp verify`: a pure function of (settings, evidence, now) that turns what was gathered into
-// the six checks and the overall status. "Why did ews.impersonation say X?" is answered here, and only here.
+// the seven checks and the overall status. "Why did ews.impersonation say X?" is answered here, and only here.
 import { formatDuration } from '../duration';
 import { UNANSWERED } from '../ews/errors';
 import { basicAuthenticationFix, ewsFailureFix, ewsFailureSummary } from '../ews/failures';
 import type { VerifyResult } from '../exchange/schemas';
+import { describeMissing } from '../exchange/not-found';
 import { formatLocalTime } from '../local-time';
+import { worst } from '../monitoring';
 import { CHECK_IDS, fail, overallStatus, pass, skip, warn, type Check, type OverallStatus } from './checks';
 import { canaryOf, inScope, newestAssignment, probedAddresses, type Evidence } from './evidence';
 import { isPropagationDenial, type TargetOutcome } from './outcome';
@@ -26,9 +28,10 @@ export const SCOPE_FIX = 'Widen the scope to cover them (imp grant --scope-rooms
 export function judge(settings: VerifySettings, evidence: Evidence, now: Date): Verdict {
   const { exchange } = evidence;
   const checks: Check[] = exchange
-    ? exchangeChecks(settings, exchange)
+    ? [...exchangeChecks(settings, exchange), targetsCheck(exchange, evidence.nearMatches ?? [])]
     : [
         evidence.login.ok ? mailboxCheckFromEws(settings.account, evidence.resolved) : skip('account.mailbox', 'not checked: ews.login failed'),
+        skip('targets.found', 'not checked: --no-powershell (EWS answers ErrorNonExistentMailbox for an unknown --mailbox)'),
         ...(['rbac.assignment', 'rbac.scope', 'ews.vdir'] as const).map((id) => skip(id, 'not checked: --no-powershell')),
       ];
   checks.push(loginCheck(settings, evidence), impersonationCheck(settings, evidence, now));
@@ -36,7 +39,42 @@ export function judge(settings: VerifySettings, evidence: Evidence, now: Date): 
   const interrupted = evidence.interrupted || evidence.propagation?.ended === 'interrupted';
   // Exchange unreachable, or answering with no SOAP: nothing was learnt about the account (UNKNOWN, as the README says).
   const unanswered = !evidence.login.ok && UNANSWERED.has(evidence.login.failure.kind);
-  return { status: overallStatus(ordered, interrupted || unanswered), checks: ordered, interrupted };
+  // A --mailbox or --group Exchange does not know is bad input: UNKNOWN (exit 3), as any bad flag is, while
+  // a fault the other checks found still outranks it (CRITICAL), as in monitoring's worst().
+  const others = ordered.filter((c) => c.id !== 'targets.found');
+  const badInput = Boolean(exchange?.targetErrors.length);
+  const status = overallStatus(others, interrupted || unanswered);
+  return { status: badInput ? worst(status, 'UNKNOWN') : status, checks: ordered, interrupted };
+}
+
+/**
+ * targets.found: every --mailbox and --group named is one Exchange knows. One it does not know is reported
+ * here, with the flag, the value and what Exchange has by a similar name; the others are checked as usual.
+ */
+export function targetsCheck(exchange: VerifyResult, nearMatches: NonNullable<Evidence['nearMatches']>): Check {
+  if (!exchange.mailbox) return skip('targets.found', 'not checked: no mailbox');
+  if (!exchange.targetErrors.length) {
+    return exchange.targets.length
+      ? pass('targets.found', `Exchange knows every room, group and mailbox named: ${countMailboxes(exchange.targets.length)} to check.`)
+      : skip('targets.found', 'No rooms, groups or mailboxes were named.');
+  }
+  const messages: string[] = [];
+  const fixes: string[] = [];
+  for (const error of exchange.targetErrors) {
+    const flag = error.kind === 'group' ? '--group' : '--mailbox';
+    if (error.notFound) {
+      const near = nearMatches.find((n) => n.kind === error.kind && n.value === error.requested)?.near;
+      const described = describeMissing({ flag, value: error.requested, kind: error.kind }, near);
+      messages.push(described.message);
+      fixes.push(described.suggestion);
+    } else {
+      messages.push(`${flag} "${error.requested}": ${error.message}`);
+      fixes.push(`Check ${flag} "${error.requested}" in the Management Shell (${error.kind === 'group' ? 'Get-Group' : 'Get-Recipient'} -Identity).`);
+    }
+  }
+  const others = exchange.targets.length;
+  const checked = others ? ` The other ${countMailboxes(others)} ${others === 1 ? 'was' : 'were'} checked.` : '';
+  return fail('targets.found', `${messages.join(' ')}${checked}`, [...new Set(fixes)].join(' '), { code: 'ManagementObjectNotFoundException' });
 }
 
 function exchangeChecks(settings: VerifySettings, exchange: VerifyResult): Check[] {
@@ -81,6 +119,7 @@ export function scopeCheck(settings: Pick<VerifySettings, 'account'>, exchange: 
   const names = exchange.scopes.map((s) => `"${s.name}"`).join(', ');
   const detail = exchange.scopes.map((s) => `filter of "${s.name}": ${s.filter}`).join('\n');
   const total = exchange.targets.length;
+  if (!total && exchange.targetErrors.length) return skip('rbac.scope', 'not checked: Exchange found none of the rooms, groups or mailboxes named (see targets.found).');
   if (!total) return skip('rbac.scope', `No rooms or bookers were named, so nothing was checked against the scope ${names} (add --rooms, --group or --mailbox).`);
   if (!outside.length) return pass('rbac.scope', `${total === 1 ? 'The mailbox is' : `All ${total} mailboxes are`} inside the scope ${names}.`, { detail });
 
@@ -165,6 +204,7 @@ function loginCheck(settings: VerifySettings, evidence: Evidence): Check {
 function impersonationCheck(settings: VerifySettings, evidence: Evidence, now: Date): Check {
   if (!evidence.login.ok) return skip('ews.impersonation', 'not run: ews.login failed');
   const total = probedAddresses(settings, evidence.exchange).length;
+  if (!total && evidence.exchange?.targetErrors.length) return skip('ews.impersonation', 'not run: Exchange found none of the rooms, groups or mailboxes named (see targets.found).');
   if (!total) return warn('ews.impersonation', 'No mailbox to impersonate was given, so impersonation was not tested.', { fix: 'Add --rooms, --group <bookers> and/or --mailbox <address>.' });
   const { propagation } = evidence;
   if (propagation?.ended === 'interrupted') {

@@ -27,7 +27,24 @@ export function printVerdict(output: Output, account: string, evidence: Evidence
   output.debug(`timings: Management Shell ${formatDuration(evidence.timings.powershellMs)}, EWS ${formatDuration(evidence.timings.ewsMs)}`);
   const options = { width: output.columns, paint: (level: string, text: string) => output.paintLevel(level, text), verbose: output.verbose };
   for (const line of renderReport(verdict.checks, verdict.status, options)) output.line(line);
+  if (output.quiet) output.summary(verdict.status, headline(verdict));
   if (verdict.interrupted) output.warn('interrupted: the report shows what was checked so far.');
+}
+
+/**
+ * --quiet's one line (a Nagios plugin's status text): the check behind the status and its fix. Bad input
+ * (targets.found) leads an UNKNOWN; a failing check leads a CRITICAL.
+ */
+export function headline(verdict: Verdict): string {
+  const { checks, status } = verdict;
+  const failed = checks.filter((c) => c.status === 'fail');
+  const lead =
+    (status === 'UNKNOWN' ? failed.find((c) => c.id === 'targets.found') : undefined) ??
+    failed.find((c) => c.id !== 'targets.found') ?? failed[0] ?? checks.find((c) => c.status === 'warn');
+  const interrupted = verdict.interrupted ? 'interrupted; ' : '';
+  if (!lead) return `${interrupted}all ${checks.filter((c) => c.status === 'pass').length} checks pass`;
+  const more = failed.length > 1 ? ` (+${failed.length - 1} more failing)` : '';
+  return `${interrupted}${lead.id}: ${lead.message}${more}${lead.fix ? ` Fix: ${lead.fix}` : ''}`.replace(/\s*\n\s*/g, ' ');
 }
 
 /** --report: the evidence of this run for a change ticket. */

@@ -125,7 +125,7 @@ describe('imp verify', function () {
       assert.equal(run.code, 0, run.stderr);
       const r = report(run);
       assert.deepEqual(r.checks.map((c) => [c.id, c.status]), [
-        ['account.mailbox', 'pass'], ['rbac.assignment', 'pass'], ['rbac.scope', 'pass'], ['ews.vdir', 'pass'], ['ews.login', 'pass'], ['ews.impersonation', 'pass'],
+        ['account.mailbox', 'pass'], ['targets.found', 'pass'], ['rbac.assignment', 'pass'], ['rbac.scope', 'pass'], ['ews.vdir', 'pass'], ['ews.login', 'pass'], ['ews.impersonation', 'pass'],
       ]);
     });
 
@@ -161,19 +161,25 @@ describe('imp verify', function () {
       const r = report(run);
       assert.equal(run.code, 2, run.stderr);
       assert.match(check(r, 'account.mailbox').message, /primary SMTP address .* is svc-booking@contoso.com/);
-      for (const id of ['rbac.assignment', 'rbac.scope', 'ews.vdir']) assert.equal(check(r, id).status, 'skip');
+      for (const id of ['targets.found', 'rbac.assignment', 'rbac.scope', 'ews.vdir']) assert.equal(check(r, id).status, 'skip');
     });
 
-    it('unknown target mailbox fails at once and is not retried', async () => {
+    it('an unknown --group and --mailbox: targets.found names them with near matches, every other check still runs, exit 3', async () => {
       const before = requests(sim).length;
-      const run = await verify(['--mailbox', 'ghost@contoso.com', '--mailbox', 'room1@contoso.com', '--wait', '60s', '--poll-interval', '1s']);
-      assert.equal(run.code, 2);
-      const impersonation = check(report(run), 'ews.impersonation');
-      const ghost = impersonation.mailboxes!.find((m) => m.address === 'ghost@contoso.com')!;
-      assert.equal(ghost.code, 'ErrorNonExistentMailbox');
-      assert.equal(impersonation.mailboxes!.find((m) => m.address === 'room1@contoso.com')!.status, 'pass');
-      const ghostRequests = requests(sim).slice(before).filter((e) => JSON.stringify(e).includes('ghost@contoso.com'));
-      assert.equal(ghostRequests.length, 1);
+      const run = await verify(['--group', 'Room Booker', '--mailbox', 'ghost@contoso.com', '--mailbox', 'room1@contoso.com', '--wait', '60s', '--poll-interval', '1s']);
+      assert.equal(run.code, 3, run.stderr);
+      const r = report(run);
+      assert.equal(r.status, 'UNKNOWN');
+      const targets = check(r, 'targets.found');
+      assert.equal(targets.status, 'fail');
+      assert.match(targets.message, /--mailbox "ghost@contoso.com": Exchange has no mailbox by that name\. --group "Room Booker": Exchange has no group by that name\. The other 1 mailbox was checked\./);
+      assert.match(targets.fix!, /Did you mean --group 'Room Bookers'\?/, 'the group Exchange has, by ambiguous name resolution');
+      assert.deepEqual(r.checks.filter((c) => c.id !== 'targets.found').map((c) => [c.id, c.status]), [
+        ['account.mailbox', 'pass'], ['rbac.assignment', 'pass'], ['rbac.scope', 'pass'], ['ews.vdir', 'pass'], ['ews.login', 'pass'], ['ews.impersonation', 'pass'],
+      ]);
+      assert.deepEqual(check(r, 'ews.impersonation').mailboxes!.map((m) => m.address), ['room1@contoso.com']);
+      const probedGhosts = requests(sim).slice(before).filter((e) => /ghost@contoso.com|Room Booker/.test(JSON.stringify(e)));
+      assert.equal(probedGhosts.length, 0, 'what Exchange cannot find is not probed');
     });
 
     it('a scope that excludes one room: rbac.scope and ews.impersonation name that room', async () => {
@@ -219,7 +225,7 @@ describe('imp verify', function () {
 
     it('recognises response codes padded with whitespace, as real Exchange sends them', async () => {
       writeFileSync(join(sim.lab.settings.stateDir, FAULTS_FILE), JSON.stringify({ padResponseCodes: true }));
-      const run = await verify(['--mailbox', 'ghost@contoso.com', '--wait', '0']);
+      const run = await verify(['--no-powershell', '--ews-url', sim.lab.settings.ewsUrl!, '--mailbox', 'ghost@contoso.com', '--wait', '0']);
       assert.equal(check(report(run), 'ews.impersonation').mailboxes![0].code, 'ErrorNonExistentMailbox');
     });
 

@@ -17,7 +17,7 @@ function exchange(created: (string | null)[], targets: [string, boolean][] = [['
     })),
     scopes: [],
     targets: targets.map(([address, inScope]) => ({ address, name: address, type: 'RoomMailbox', source: 'rooms', groupPath: [], inScope, blockedBy: null, nestedVia: null })),
-    targetErrors: [{ requested: 'ghost@contoso.com', message: 'not found' }],
+    targetErrors: [{ requested: 'ghost@contoso.com', kind: 'mailbox', notFound: true, message: 'not found' }],
     vdirError: null,
     vdirs: [],
   };
@@ -45,13 +45,13 @@ describe('verify evidence: the propagation window', () => {
     const result = exchange([null], [['room1@contoso.com', false], ['room2@contoso.com', true]]);
     assert.equal(canaryOf({ mailboxes: [] }, result), 'room2@contoso.com');
     assert.deepEqual(probedAddresses({ mailboxes: [], canaryOnly: true }, result), ['room2@contoso.com'], '--probe canary probes only the canary');
-    assert.deepEqual(probedAddresses({ mailboxes: [], canaryOnly: false }, result), ['room1@contoso.com', 'room2@contoso.com', 'ghost@contoso.com']);
+    assert.deepEqual(probedAddresses({ mailboxes: [], canaryOnly: false }, result), ['room1@contoso.com', 'room2@contoso.com']);
     const allOutside = { ...exchange([null], [['room1@contoso.com', false]]), targetErrors: [] };
     assert.equal(canaryOf({ mailboxes: [] }, allOutside), 'room1@contoso.com', 'none inside: the first');
   });
 
-  it('the targets are what the Management Shell resolved, then what it could not, as given', () => {
-    assert.deepEqual(targetAddresses({ mailboxes: ['x@contoso.com'] }, exchange([null])), ['room1@contoso.com', 'ghost@contoso.com']);
+  it('the targets are what the Management Shell resolved (never what it could not find), else --mailbox as given', () => {
+    assert.deepEqual(targetAddresses({ mailboxes: ['x@contoso.com'] }, exchange([null])), ['room1@contoso.com']);
     assert.deepEqual(targetAddresses({ mailboxes: ['x@contoso.com'] }, undefined), ['x@contoso.com']);
   });
 

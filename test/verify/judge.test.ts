@@ -69,6 +69,9 @@ const exchange = (over: Partial<VerifyResult> = {}): VerifyResult => ({
   ...over,
 });
 
+const GHOST_GROUP: VerifyResult['targetErrors'][number] = { requested: 'Room Bokers', kind: 'group', notFound: true, message: "The operation couldn't be performed because object 'Room Bokers' couldn't be found on 'DC01.contoso.com'." };
+const GHOST_MAILBOX: VerifyResult['targetErrors'][number] = { requested: 'ghost@contoso.com', kind: 'mailbox', notFound: true, message: "The operation couldn't be performed because object 'ghost@contoso.com' couldn't be found on 'DC01.contoso.com'." };
+
 const failure = (kind: EwsFailure['kind'], code?: string): EwsFailure => ({ kind, ...(code ? { code } : {}), message: `${code ?? kind} from the server` });
 const DENIED = failure('impersonation-denied', 'ErrorImpersonateUserDenied');
 const passed = (address: string): TargetOutcome => ({ address, ok: true });
@@ -116,6 +119,36 @@ const rows: Row[] = [
   { name: 'EWS only: ResolveNames names another primary', settings: EWS_ONLY, evidence: ewsOnly({ resolved: { ok: true, value: { primarySmtpAddress: 'other@contoso.com', name: 'Other', ambiguous: false } } }), id: 'account.mailbox', status: 'fail', message: /is an alias.* is other@contoso.com/, code: 'ErrorNonPrimarySmtpAddress' },
   { name: 'EWS only: ResolveNames fails', settings: EWS_ONLY, evidence: ewsOnly({ resolved: { ok: false, message: 'boom' } }), id: 'account.mailbox', status: 'fail', message: /ResolveNames for svc-booking@contoso.com failed: boom/, fix: /Management Shell/ },
   { name: 'EWS only: login failed, so the mailbox is not looked up', settings: EWS_ONLY, evidence: ewsOnly({ login: { ok: false, failure: failure('unauthorized') }, resolved: undefined }), id: 'account.mailbox', status: 'skip', message: /not checked: ews.login failed/ },
+  // targets.found: a --mailbox or --group Exchange does not know is reported, and everything else still runs
+  { name: 'every room, group and mailbox named is known', evidence: evidence(), id: 'targets.found', status: 'pass', message: /^Exchange knows every room, group and mailbox named: 2 mailboxes to check\.$/ },
+  {
+    name: 'an unknown --group: the flag, the value, the group Exchange has by a similar name (ANR)',
+    evidence: evidence({ exchange: exchange({ targetErrors: [GHOST_GROUP] }), nearMatches: [{ kind: 'group', value: 'Room Bokers', near: { matches: [{ name: 'Room Bookers', primarySmtpAddress: 'room-bookers@contoso.com', recipientTypeDetails: 'MailUniversalSecurityGroup' }], userWithoutMailbox: null } }] }),
+    id: 'targets.found', status: 'fail', message: /^--group "Room Bokers": Exchange has no group by that name\. The other 2 mailboxes were checked\.$/, fix: "Did you mean --group 'Room Bookers'?", code: 'ManagementObjectNotFoundException',
+  },
+  {
+    name: 'an unknown --mailbox with nothing near: how to look it up',
+    evidence: evidence({ exchange: exchange({ targetErrors: [GHOST_MAILBOX] }), nearMatches: [{ kind: 'mailbox', value: 'ghost@contoso.com', near: { matches: [], userWithoutMailbox: null } }] }),
+    id: 'targets.found', status: 'fail', message: /^--mailbox "ghost@contoso.com": Exchange has no mailbox by that name\./, fix: /^Check the address with Get-Recipient -Anr 'ghost'; an account without a mailbox needs Enable-Mailbox\.$/,
+  },
+  {
+    name: 'a --mailbox that is an AD user without a mailbox: Enable-Mailbox',
+    evidence: evidence({ exchange: exchange({ targetErrors: [{ ...GHOST_MAILBOX, requested: 'jdoe@contoso.com' }] }), nearMatches: [{ kind: 'mailbox', value: 'jdoe@contoso.com', near: { matches: [], userWithoutMailbox: { name: 'John Doe', userPrincipalName: 'jdoe@contoso.com' } } }] }),
+    id: 'targets.found', status: 'fail', message: /--mailbox "jdoe@contoso.com": the AD account John Doe \(jdoe@contoso.com\) has no mailbox/, fix: /Enable-Mailbox -Identity 'jdoe@contoso.com'/,
+  },
+  {
+    name: 'two unknown targets, no near matches asked (the lookup failed): both named, each with its fix',
+    evidence: evidence({ exchange: exchange({ targetErrors: [GHOST_GROUP, GHOST_MAILBOX] }) }),
+    id: 'targets.found', status: 'fail', message: /^--group "Room Bokers": .* --mailbox "ghost@contoso.com": .* The other 2 mailboxes were checked\.$/, fix: /Get-Group -Anr 'Room Bokers'.*Get-Recipient -Anr 'ghost'/,
+  },
+  {
+    name: 'an error other than not-found: Exchange\'s own words',
+    evidence: evidence({ exchange: exchange({ targetErrors: [{ ...GHOST_GROUP, notFound: false, message: "The operation couldn't be performed because 'Room Bokers' matches multiple entries." }] }) }),
+    id: 'targets.found', status: 'fail', message: /^--group "Room Bokers": The operation couldn't be performed because 'Room Bokers' matches multiple entries\./, fix: /Get-Group -Identity/,
+  },
+  { name: 'nothing named', evidence: evidence({ exchange: exchange({ targets: [] }), impersonation: undefined }), id: 'targets.found', status: 'skip', message: /No rooms, groups or mailboxes were named/ },
+  { name: 'no mailbox for the account: the template stops before the targets', evidence: evidence({ exchange: exchange({ mailbox: null, targets: [] }) }), id: 'targets.found', status: 'skip', message: /not checked: no mailbox/ },
+  { name: 'EWS only: not checked', settings: EWS_ONLY, evidence: ewsOnly(), id: 'targets.found', status: 'skip', message: /not checked: --no-powershell/ },
   // rbac.assignment
   { name: 'a direct assignment', evidence: evidence(), id: 'rbac.assignment', status: 'pass', message: /reaches svc-booking: "ApplicationImpersonation-svc-booking@contoso.com", created 2026-12-01 11:00:00 \+01:00/ },
   { name: 'through a group, creation time unknown', evidence: evidence({ exchange: exchange({ assignments: [assignment({ assignmentChain: 'Booking Admins', whenCreatedUTC: null })] }) }), id: 'rbac.assignment', status: 'pass', message: /through Booking Admins, created at an unknown time/ },
@@ -186,9 +219,15 @@ const rows: Row[] = [
   },
   { name: 'interrupted after N of M mailboxes', evidence: evidence({ impersonation: [passed(ROOMS[0])], interrupted: true }), id: 'ews.impersonation', status: 'fail', message: /^Interrupted after 1 of 2 mailboxes\.$/, fix: 'Run imp verify again.' },
   {
-    name: 'an unknown mailbox: the EWS failure and its fix',
-    evidence: evidence({ exchange: exchange({ targetErrors: [{ requested: 'ghost@contoso.com', message: 'not found' }] }), impersonation: [...ROOMS.map(passed), { address: 'ghost@contoso.com', ok: false, failure: failure('no-mailbox', 'ErrorNonExistentMailbox') }] }),
+    name: 'EWS only: an unknown mailbox, the EWS failure and its fix',
+    settings: settings({ powershell: false, rooms: false, mailboxes: [...ROOMS, 'ghost@contoso.com'] }),
+    evidence: ewsOnly({ impersonation: [...ROOMS.map(passed), { address: 'ghost@contoso.com', ok: false, failure: failure('no-mailbox', 'ErrorNonExistentMailbox') }] }),
     id: 'ews.impersonation', status: 'fail', message: /^1 of 3 mailboxes cannot be impersonated \(ErrorNonExistentMailbox\)\.$/, fix: /Get-Recipient/, code: 'ErrorNonExistentMailbox',
+  },
+  {
+    name: 'Exchange found none of the targets named: nothing to impersonate',
+    evidence: evidence({ exchange: exchange({ targets: [], targetErrors: [GHOST_GROUP] }), impersonation: undefined }),
+    id: 'ews.impersonation', status: 'skip', message: /not run: Exchange found none of the rooms, groups or mailboxes named \(see targets.found\)/,
   },
   {
     name: 'denied only outside the scope',
@@ -260,6 +299,7 @@ describe('verify judge', () => {
     const seen = new Set(rows.map((r) => `${r.id} ${r.status}`));
     for (const expected of [
       'account.mailbox pass', 'account.mailbox fail', 'account.mailbox skip',
+      'targets.found pass', 'targets.found fail', 'targets.found skip',
       'rbac.assignment pass', 'rbac.assignment fail', 'rbac.assignment skip',
       'rbac.scope pass', 'rbac.scope fail', 'rbac.scope skip',
       'ews.vdir pass', 'ews.vdir fail', 'ews.vdir warn', 'ews.vdir skip',
@@ -268,9 +308,27 @@ describe('verify judge', () => {
     ]) assert.ok(seen.has(expected), `no row for ${expected}`);
   });
 
-  it('reports the six checks in their fixed order, each once', () => {
-    assert.deepEqual(judge(settings(), evidence(), NOW).checks.map((c) => c.id), ['account.mailbox', 'rbac.assignment', 'rbac.scope', 'ews.vdir', 'ews.login', 'ews.impersonation']);
-    assert.deepEqual(judge(EWS_ONLY, ewsOnly(), NOW).checks.map((c) => c.id), ['account.mailbox', 'rbac.assignment', 'rbac.scope', 'ews.vdir', 'ews.login', 'ews.impersonation']);
+  it('reports the seven checks in their fixed order, each once', () => {
+    const ids = ['account.mailbox', 'targets.found', 'rbac.assignment', 'rbac.scope', 'ews.vdir', 'ews.login', 'ews.impersonation'];
+    assert.deepEqual(judge(settings(), evidence(), NOW).checks.map((c) => c.id), ids);
+    assert.deepEqual(judge(EWS_ONLY, ewsOnly(), NOW).checks.map((c) => c.id), ids);
+  });
+
+  describe('an unknown --group or --mailbox: the other checks still run, and the status says bad input', () => {
+    const unknown = exchange({ targetErrors: [GHOST_GROUP] });
+    const cases: [string, Evidence, string][] = [
+      ['everything else passes: UNKNOWN (exit 3), as for any bad flag', evidence({ exchange: unknown }), 'UNKNOWN'],
+      ['a warning elsewhere: still UNKNOWN', evidence({ exchange: { ...unknown, vdirError: 'no Get-WebServicesVirtualDirectory' } }), 'UNKNOWN'],
+      ['a real fault elsewhere outranks it: CRITICAL', evidence({ exchange: unknown, impersonation: ROOMS.map(denied) }), 'CRITICAL'],
+    ];
+    for (const [name, e, status] of cases) {
+      it(name, () => {
+        const verdict = judge(settings(), e, NOW);
+        assert.equal(verdict.status, status);
+        assert.equal(verdict.interrupted, false);
+        assert.deepEqual(verdict.checks.filter((c) => c.status === 'skip').map((c) => c.id), [], 'every other check ran');
+      });
+    }
   });
 
   describe('overall status', () => {

@@ -5,6 +5,9 @@ import { PassThrough } from 'node:stream';
 import { Output } from '../../src/output';
 import { renderReport, wrap, type Check } from '../../src/verify/checks';
 import { formatLocalTime } from '../../src/local-time';
+import { printVerdict } from '../../src/verify/report';
+import type { Evidence } from '../../src/verify/evidence';
+import type { Verdict } from '../../src/verify/judge';
 
 const checks: Check[] = [
   { id: 'rbac.scope', status: 'fail', message: '2 of 5 mailboxes fall outside the assignment\'s scope "ApplicationImpersonation-svc-booking@contoso.com-Scope".', detail: 'filter of "S": (RecipientTypeDetails -eq \'RoomMailbox\')', fix: 'Widen the scope to cover them (imp grant --scope-rooms / --scope-group <bookers>), otherwise they double-book.', mailboxes: [{ address: 'user1@contoso.com', status: 'fail' }] },
@@ -67,5 +70,29 @@ describe('terminal output', () => {
 
   it('local times carry the UTC offset and no milliseconds', () => {
     assert.match(formatLocalTime(Date.parse('2026-12-01T04:53:26.880Z')), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d$/);
+  });
+
+  describe('--quiet: nothing on OK, one status line otherwise (a Nagios plugin), led by the check behind the status', () => {
+    const evidence = { url: 'https://ex01/EWS/Exchange.asmx', timings: { powershellMs: 0, ewsMs: 0 } } as Evidence;
+    const targets: Check = { id: 'targets.found', status: 'fail', message: '--group "Room Booker": Exchange has no group by that name.', fix: "Did you mean --group 'Room Bookers'?" };
+    const login: Check = { id: 'ews.login', status: 'fail', message: 'HTTP 401:\nwrong password.', fix: 'imp credentials set' };
+    const vdir: Check = { id: 'ews.vdir', status: 'warn', message: 'Get-WebServicesVirtualDirectory is missing.' };
+    const ok: Check = { id: 'account.mailbox', status: 'pass', message: 'fine' };
+    const rows: [string, Verdict, string][] = [
+      ['OK', { status: 'OK', checks: [ok], interrupted: false }, ''],
+      ['WARNING: the warning', { status: 'WARNING', checks: [ok, vdir], interrupted: false }, 'WARNING: ews.vdir: Get-WebServicesVirtualDirectory is missing.\n'],
+      ['UNKNOWN from bad input: targets.found leads', { status: 'UNKNOWN', checks: [ok, targets], interrupted: false }, `UNKNOWN: targets.found: --group "Room Booker": Exchange has no group by that name. Fix: Did you mean --group 'Room Bookers'?\n`],
+      ['CRITICAL with bad input too: the real fault leads, on one line', { status: 'CRITICAL', checks: [targets, login], interrupted: false }, 'CRITICAL: ews.login: HTTP 401: wrong password. (+1 more failing) Fix: imp credentials set\n'],
+      ['interrupted', { status: 'UNKNOWN', checks: [ok], interrupted: true }, 'UNKNOWN: interrupted; all 1 checks pass\n'],
+    ];
+    for (const [name, verdict, expected] of rows) {
+      it(name, () => {
+        const stdout = Object.assign(fakeTerminal(80), { isTTY: false }); // piped, as monitoring reads it: no colour
+        const stderr = fakeTerminal(80);
+        printVerdict(new Output({ quiet: true }, stdout, stderr), 'svc-booking@contoso.com', evidence, verdict);
+        assert.equal(stdout.text, expected);
+        assert.equal(stderr.text, '');
+      });
+    }
   });
 });
