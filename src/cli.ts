@@ -6,8 +6,9 @@ import { ExitCode, ImpError, UsageError, errorMessage } from './errors';
 import { jsonDocument, Output } from './output';
 import { disposeAllSessions } from './powershell/session';
 import { interruption } from './interrupt';
-import { exitCodeOfRun, failureHooks } from './commands/context';
+import { exitCodeOfRun, failureHooks } from './context';
 import { describeCommand, EXIT_CODES } from './help';
+import { statusOfExitCode } from './monitoring';
 import { impVersion as version } from './version';
 
 /**
@@ -77,7 +78,7 @@ function reportFailure(output: Output, failure: { code: string; message: string;
   const { code, message, suggestion, details } = failure;
   if (output.json) output.document({ status: 'error', error: { code, message, ...(suggestion ? { suggestion } : {}), ...(details ? { details } : {}) }, ...extra });
   output.error(message);
-  if (suggestion && !oneLine) process.stderr.write(`  fix: ${suggestion}\n`);
+  if (suggestion && !oneLine) output.fix(suggestion);
 }
 
 const INTERRUPTED = { code: 'INTERRUPTED', message: 'interrupted; nothing more was run.', suggestion: 'Run the command again and let it finish, or raise --timeout if it was waiting on Exchange.' };
@@ -115,16 +116,14 @@ export async function main(argv = process.argv): Promise<ExitCode> {
     }
     const lastWords: Record<string, unknown> = {};
     for (const hook of failureHooks) Object.assign(lastWords, await hook(error, argv).catch(() => ({})));
-    const output = new Output({ json });
+    const output = new Output({ json, quiet: argv.includes('--quiet') || argv.includes('-q') });
     if (interruption.interrupted && !(error instanceof ImpError && error.code !== 'POWERSHELL_EXITED')) {
       reportFailure(output, INTERRUPTED, lastWords);
       return ExitCode.UNKNOWN;
     }
-    const quiet = argv.includes('--quiet') || argv.includes('-q');
-    if (error instanceof ImpError && quiet && !output.json) {
+    if (error instanceof ImpError && output.quiet && !output.json) {
       // A Nagios plugin prints exactly one line, on stdout, even when it cannot do its job.
-      const level = error.exitCode === ExitCode.CRITICAL ? 'CRITICAL' : error.exitCode === ExitCode.WARNING ? 'WARNING' : 'UNKNOWN';
-      process.stdout.write(`${level}: ${error.message}${error.suggestion ? ` Fix: ${error.suggestion}` : ''}\n`);
+      output.summary(statusOfExitCode(error.exitCode), `${error.message}${error.suggestion ? ` Fix: ${error.suggestion}` : ''}`);
       return error.exitCode;
     }
     if (error instanceof ImpError) {

@@ -44,6 +44,19 @@ export class Output {
     this.stdout.write(`${JSON.stringify(stamped, null, 2)}\n`);
   }
 
+  /** What the command exists to print (a script), as it is: on stdout even with --quiet; --json prints the document instead. */
+  print(text: string): void {
+    if (!this.json) this.stdout.write(text);
+  }
+
+  /**
+   * With --json, one compact JSON line that a parent process reads as soon as it is written (imp sim's
+   * settings, printed while the simulator keeps running); not the stamped document of a finished run.
+   */
+  jsonLine(value: unknown): void {
+    if (this.json) this.stdout.write(`${JSON.stringify(value)}\n`);
+  }
+
   /**
    * The result line, as a Nagios plugin prints it: "WARNING: <why>". With --quiet it is the only
    * output, and only when something is wrong; with --json the document carries it instead.
@@ -66,6 +79,16 @@ export class Output {
 
   error(text: string): void {
     this.stderr.write(`${this.paint('31', 'error:')} ${text}\n`);
+  }
+
+  /** The fix for an error or a finding, under it (stderr). */
+  fix(text: string): void {
+    this.stderr.write(`  fix: ${text}\n`);
+  }
+
+  /** Something the admin must know to finish by hand (stderr), even with --quiet; not a warning. */
+  note(text: string): void {
+    this.stderr.write(`${text}\n`);
   }
 
   /** The terminal's width for wrapping human lines; undefined when stdout is not a terminal. */

@@ -8,41 +8,15 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { ExitCode } from '../errors';
-import { addEwsOptions } from '../ews/options';
 import { checkAccount } from '../exchange/names';
 import { exitCodeOf, statusOfExitCode, worst, type MonitoringStatus as Level } from '../monitoring';
-import { act, CommandContext } from './context';
+import { addCheckOptions, type CheckOptions } from '../actions/check';
+import { act, CommandContext } from '../context';
 
-interface CheckOptions {
-  account?: string;
-  rooms?: boolean;
-  group?: string[];
-  mailbox?: string[];
-  ewsUrl?: string;
-  username?: string;
-  ca?: string;
-  insecure?: boolean;
-  passwordStdin?: boolean;
-  warnDays?: string;
-  criticalDays?: string;
-  eventLog?: boolean;
-  checkRunAs?: boolean;
-}
-
-const collect = (value: string, all: string[] = []) => [...all, value];
 const LEVELS: Level[] = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'];
 
 export function checkCommand(): Command {
-  const command = new Command('check')
-    .option('--account <address>', "the service account's primary SMTP address")
-    .option('--rooms', 'check that every room mailbox is inside the scope (probes one canary, not each)')
-    .option('--group <name>', 'check that every member of this group is inside the scope (repeatable)', collect)
-    .option('--mailbox <address>', 'a mailbox to include (repeatable); the first one in scope is the canary', collect);
-  return addEwsOptions(command, { urlDefault: 'the InternalUrl of the EWS virtual directory, as verify finds it', insecure: true, passwordStdin: 'once, for both halves' })
-    .option('--warn-days <days>', 'password expiry: WARNING within this many days')
-    .option('--critical-days <days>', 'password expiry: CRITICAL within this many days')
-    .option('--event-log', 'write the password-expiry result to the Windows Application log (source "imp")')
-    .option('--check-run-as', 'password expiry: also watch the password of the Windows user this runs as (for scheduled runs)')
+  return addCheckOptions(new Command('check'))
     .action(act(async (options: CheckOptions, command: Command) => runCheck(CommandContext.of(command), options)));
 }
 

@@ -16,7 +16,7 @@ import { addEwsOptions, readCaFile } from '../ews/options';
 import { assertOnPremisesUrl } from '../ews/connection';
 import { readNewPassword } from '../credentials/password';
 import { INSECURE_WARNING } from '../ews/failures';
-import { act, CommandContext } from './context';
+import { act, CommandContext } from '../context';
 
 interface AccountOptions {
   account?: string;

@@ -22,7 +22,7 @@ import {
 } from '../expiry/status';
 import { exitCodeOf, worst } from '../monitoring';
 import type { Output } from '../output';
-import { act, CommandContext, failureHooks } from './context';
+import { act, CommandContext, failureHooks } from '../context';
 
 export type ExpiryOptions = ExpiryFlags;
 

@@ -2,48 +2,20 @@
 import { Command } from 'commander';
 import { ExchangeRefusal, ExitCode } from '../errors';
 import type { GrantResult } from '../exchange/schemas';
-import { checkAccount, checkAssignmentName, checkGroupName, defaultAssignmentName, formatCommand, quote, scopeNameFor } from '../exchange/names';
+import { formatCommand, quote } from '../exchange/names';
 import { verifyCommandLine } from '../exchange/next-steps';
-import { act, CommandContext } from './context';
+import { grantAction, type GrantOptions } from '../actions/grant';
+import { act, CommandContext } from '../context';
 import type { Output } from '../output';
 
-export interface GrantOptions {
-  account?: string;
-  name?: string;
-  scopeRooms?: boolean;
-  scopeGroup?: string[];
-  dryRun?: boolean;
-}
-
-export function grantParameters(context: CommandContext, options: GrantOptions) {
-  const account = checkAccount(context.setting('account', options.account));
-  const name = checkAssignmentName(context.setting('name', options.name) ?? defaultAssignmentName(account));
-  return {
-    account,
-    name,
-    scopeName: scopeNameFor(name),
-    scopeRooms: Boolean(options.scopeRooms),
-    scopeGroups: (options.scopeGroup ?? []).map((group) => checkGroupName(group)),
-    dryRun: Boolean(options.dryRun),
-  };
-}
-
-export function addGrantOptions(command: Command): Command {
-  return command
-    .option('--account <address>', "the service account's primary SMTP address")
-    .option('--name <assignment>', 'role assignment name (default ApplicationImpersonation-<account>)')
-    .option('--scope-rooms', 'limit the role to room mailboxes (a management scope; an existing imp-made scope is changed in place)')
-    .option('--scope-group <group>', 'limit the role to direct members of this group (repeatable; nested groups are not covered)', (v: string, all: string[] = []) => [...all, v]);
-}
-
 export function grantCommand(): Command {
-  return addGrantOptions(new Command('grant'))
+  return grantAction.addOptions(new Command('grant'))
     .option('--dry-run', 'check and show what would be run, change nothing')
     .action(act(async (options: GrantOptions, command: Command) => {
       const context = CommandContext.of(command);
-      const parameters = grantParameters(context, options);
+      const parameters = grantAction.parameters(context, options);
       const { grantResultSchema } = await import('../exchange/schemas'); // zod: loaded only when needed
-      const { result } = await context.exchange().run('grant', parameters, grantResultSchema);
+      const { result } = await context.exchange().run(grantAction.template, parameters, grantResultSchema);
       // The next step, as a complete command: the mailboxes the scope is meant to cover, and the same Exchange.
       const next = verifyCommandLine({ account: result.mailbox.primarySmtpAddress || parameters.account, rooms: parameters.scopeRooms, groups: parameters.scopeGroups, ca: context.config.ca }, context.globals);
       return report(context.output, result, next);

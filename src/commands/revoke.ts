@@ -1,38 +1,17 @@
 // imp revoke: remove the service account's ApplicationImpersonation assignment (and imp's scope).
 import { Command } from 'commander';
 import { ExitCode } from '../errors';
-import { checkAccount, checkAssignmentName, formatCommand, SCOPE_SUFFIX } from '../exchange/names';
-import { act, CommandContext } from './context';
-
-export interface RevokeOptions {
-  account?: string;
-  name?: string;
-  dryRun?: boolean;
-}
-
-export function revokeParameters(context: CommandContext, options: RevokeOptions) {
-  const name = options.name ?? context.config.name;
-  return {
-    account: checkAccount(context.setting('account', options.account)),
-    name: name === undefined ? null : checkAssignmentName(name),
-    scopeSuffix: SCOPE_SUFFIX,
-    dryRun: Boolean(options.dryRun),
-  };
-}
-
-export function addRevokeOptions(command: Command): Command {
-  return command
-    .option('--account <address>', "the service account's SMTP address")
-    .option('--name <assignment>', 'only this role assignment (default: every direct ApplicationImpersonation assignment of the account)');
-}
+import { formatCommand } from '../exchange/names';
+import { revokeAction, type RevokeOptions } from '../actions/revoke';
+import { act, CommandContext } from '../context';
 
 export function revokeCommand(): Command {
-  return addRevokeOptions(new Command('revoke'))
+  return revokeAction.addOptions(new Command('revoke'))
     .option('--dry-run', 'show what would be removed, change nothing')
     .action(act(async (options: RevokeOptions, command: Command) => {
       const context = CommandContext.of(command);
       const { revokeResultSchema } = await import('../exchange/schemas'); // zod: loaded only when needed
-      const { result } = await context.exchange().run('revoke', revokeParameters(context, options), revokeResultSchema);
+      const { result } = await context.exchange().run(revokeAction.template, revokeAction.parameters(context, options), revokeResultSchema);
       const output = context.output;
       output.document(result);
       if (result.status === 'nothing') {

@@ -2,27 +2,12 @@
 // Windows: a Task Scheduler task (through the PowerShell session); elsewhere: a systemd user timer, or a
 // crontab line to paste. --scheduler picks one explicitly.
 import { spawnSync } from 'node:child_process';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { ReadStream } from 'node:tty';
 import { ExitCode, UsageError, errorMessage } from '../errors';
-import { checkAccount } from '../exchange/names';
 import type { Output } from '../output';
 import { cronLine } from '../schedule/cron';
-import {
-  currentUser,
-  defaultScheduler,
-  expiryJob,
-  parseTimeOfDay,
-  removeJobFolder,
-  sameUser,
-  writeJobFolder,
-  JOB_KINDS,
-  SCHEDULERS,
-  windowsCommandLine,
-  type ExpiryJob,
-  type JobKind,
-  type Scheduler,
-} from '../schedule/job';
+import { currentUser, removeJobFolder, sameUser, writeJobFolder, windowsCommandLine, type ExpiryJob, type Scheduler } from '../schedule/job';
 import { installSystemd, removeSystemd, showSystemd, systemdUnits, systemdWatcherStatus } from '../schedule/systemd';
 import {
   boundaryOffset,
@@ -36,72 +21,29 @@ import {
   watcherStatus,
   type ScheduledTask,
 } from '../schedule/task';
-import { checkCommand } from './check';
-import { act, CommandContext } from './context';
-
-export interface ScheduleOptions {
-  account?: string;
-  scheduler?: Scheduler;
-  job?: JobKind;
-  at?: string;
-  runAs?: string;
-  print?: boolean;
-  passwordStdin?: boolean;
-  node?: string;
-  /** false with --no-test. */
-  test?: boolean;
-}
+import { addInstallOptions, addScheduleTargetOptions, scheduledJob, type ScheduleOptions } from '../actions/schedule';
+import { act, CommandContext } from '../context';
 
 const WHY_PASSWORD =
   'The task runs as {user} with logon type Password. imp reads the service account password from Windows Credential Manager, ' +
   'which is per user and protected by DPAPI: only a task that logs on as the user who stored it can read it (an S4U task cannot). ' +
   "For that logon Task Scheduler needs {user}'s Windows password; it goes to Task Scheduler only, and imp keeps no copy.";
 
-function withTarget(command: Command): Command {
-  return command
-    .option('--account <address>', "the service account's SMTP address")
-    .addOption(new Option('--job <kind>', 'what runs every day: check (imp check: the scope, one canary login and the password expiry) or expiry (imp expiry --check-login)').choices(JOB_KINDS).default('check'))
-    .addOption(new Option('--scheduler <kind>', 'task (Windows Task Scheduler), systemd (user timer) or cron (default: task on Windows, systemd elsewhere)').choices(SCHEDULERS));
-}
-
-export interface Target {
+interface Target {
   context: CommandContext;
   scheduler: Scheduler;
   job: ExpiryJob;
 }
 
-export function target(command: Command, options: ScheduleOptions, extra: string[] = []): Target {
+function target(command: Command, options: ScheduleOptions, extra: string[] = []): Target {
   const context = CommandContext.of(command);
-  const account = checkAccount(context.setting('account', options.account));
-  const scheduler = options.scheduler ?? defaultScheduler();
-  const kind = options.job ?? 'check';
-  const job = expiryJob({
-    kind,
-    ...(kind === 'check' ? { command: checkCommand() } : {}),
-    account,
-    at: parseTimeOfDay(options.at ?? '07:00'),
-    scheduler,
-    globals: context.globals,
-    config: context.config,
-    extra,
-    ...(options.node ? { node: options.node } : {}),
-  });
-  return { context, scheduler, job };
-}
-
-/** What to install: shared by "imp schedule install" and "imp script schedule". */
-export function withInstallOptions(command: Command): Command {
-  return withTarget(command)
-    .option('--at <HH:mm>', 'time of day, local time', '07:00')
-    .option('--run-as <user>', 'Task Scheduler: the Windows user the task runs as, who must own the keychain credential (default: you)')
-    .option('--node <path>', 'the Node the job runs with (default: the one running imp now; never an npx, fnm or nvm folder)')
-    .argument('[job-options...]', 'more options of the job ("imp check" or "imp expiry"), after "--", e.g. -- --rooms --warn-days 21');
+  return { context, ...scheduledJob(context, options, extra) };
 }
 
 export function scheduleCommand(): Command {
   const schedule = new Command('schedule');
   schedule.addCommand(
-    withInstallOptions(new Command('install'))
+    addInstallOptions(new Command('install'))
       .description('install (or replace) the daily "imp check" run (--job expiry: "imp expiry --check-login"); the job\'s own options go after "--"')
       .option('--password-stdin', "Task Scheduler: read the run-as user's Windows password from stdin instead of asking")
       .option('--print', 'show what would be installed, install nothing')
@@ -109,12 +51,12 @@ export function scheduleCommand(): Command {
       .action(act(async (extra: string[], options: ScheduleOptions, command: Command) => install(target(command, options, extra), options))),
   );
   schedule.addCommand(
-    withTarget(new Command('show'))
+    addScheduleTargetOptions(new Command('show'))
       .description('show the installed daily check, its last run and its last result')
       .action(act(async (options: ScheduleOptions, command: Command) => show(target(command, options)))),
   );
   schedule.addCommand(
-    withTarget(new Command('remove'))
+    addScheduleTargetOptions(new Command('remove'))
       .description('remove the daily check')
       .action(act(async (options: ScheduleOptions, command: Command) => remove(target(command, options)))),
   );
@@ -277,7 +219,7 @@ function printPlan(output: Output, scheduler: Scheduler, job: ExpiryJob, runAs: 
     const line = cronLine(job);
     output.document({ scheduler, operation: 'print', name: job.name, line, configFile: job.configFile, config: job.config });
     output.line(line);
-    if (!output.json) process.stderr.write('Add it with "crontab -e". The keyring must be unlocked when it runs (a logged-in session, or pam_gnome_keyring) for imp to read the password.\n');
+    if (!output.json) output.note('Add it with "crontab -e". The keyring must be unlocked when it runs (a logged-in session, or pam_gnome_keyring) for imp to read the password.');
     return ExitCode.OK;
   }
   if (scheduler === 'systemd') {
@@ -308,7 +250,7 @@ async function taskUserPassword(output: Output, user: string, fromStdin: boolean
   if (!process.stdin.isTTY || !process.stderr.isTTY) {
     throw new UsageError(`Registering the task needs the Windows password of ${user}. ${why}`, 'Run it in a terminal to be asked, or pipe the password in with --password-stdin.');
   }
-  process.stderr.write(`${why}\n`);
+  output.note(why);
   const { askHidden } = await import('../credentials/prompt');
   const password = await askHidden(`Windows password of ${user} (not shown): `, { input: process.stdin as ReadStream, output: process.stderr });
   if (!password) throw new UsageError('The password is empty; no task was registered.', `Type the Windows password of ${user}.`);

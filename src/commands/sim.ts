@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { UsageError, ExitCode } from '../errors';
 import { parseDuration } from '../duration';
 import { interruption } from '../interrupt';
-import { act, CommandContext } from './context';
+import { act, CommandContext } from '../context';
 
 interface SimOptions {
   state?: string;
@@ -49,15 +49,14 @@ export function simCommand(): Command {
         latencyMs: options.ewsLatency === undefined ? undefined : parseDuration(options.ewsLatency, '--ews-latency'),
       });
       const { settings } = simulator;
-      if (context.output.json) process.stdout.write(`${JSON.stringify(settings)}\n`);
-      else {
-        context.output.line(`Simulated Exchange running (state in ${settings.stateDir}).`);
-        context.output.line(`  Exchange module : ${settings.exchangeModule}`);
-        context.output.line(`  EWS             : ${settings.ewsUrl}  (CA: ${settings.caFile})`);
-        context.output.line(`  service account : ${settings.account} (alias ${settings.alias}, logon ${settings.username})`);
-        context.output.line(`  password        : ${settings.password}`);
-        context.output.line('Press Ctrl-C to stop.');
-      }
+      const { output } = context;
+      output.jsonLine(settings);
+      output.line(`Simulated Exchange running (state in ${settings.stateDir}).`);
+      output.line(`  Exchange module : ${settings.exchangeModule}`);
+      output.line(`  EWS             : ${settings.ewsUrl}  (CA: ${settings.caFile})`);
+      output.line(`  service account : ${settings.account} (alias ${settings.alias}, logon ${settings.username})`);
+      output.line(`  password        : ${settings.password}`);
+      output.line('Press Ctrl-C to stop.');
       await new Promise<void>((resolve) => interruption.signal.addEventListener('abort', () => resolve(), { once: true }));
       await simulator.stop();
       return ExitCode.OK;

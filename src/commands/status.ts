@@ -4,41 +4,21 @@
 import { Command } from 'commander';
 import { ExitCode } from '../errors';
 import { exitCodeOf } from '../monitoring';
-import { checkAccount } from '../exchange/names';
 import { formatDuration } from '../duration';
 import { formatLocalTime } from '../local-time';
 import type { Output } from '../output';
 import type { StatusEvidence } from '../status/evidence';
 import { judgeStatus, type AssignmentStatus, type StatusVerdict } from '../status/judge';
-import { act, CommandContext } from './context';
-
-export interface StatusOptions {
-  account?: string;
-  serviceAccount?: string[];
-}
-
-/** The status template's input (shared with imp script status). */
-export function statusParameters(options: StatusOptions) {
-  const account = options.account ?? undefined;
-  return {
-    account: account === undefined ? null : checkAccount(account),
-    serviceAccounts: (options.serviceAccount ?? []).map((a) => checkAccount(a)),
-  };
-}
-
-export function addStatusOptions(command: Command): Command {
-  return command
-    .option('--account <address>', 'show only the assignments that reach this account (an alias is resolved to its primary address)')
-    .option('--service-account <address>', 'a service account the audit should not flag for organisation-wide impersonation (repeatable)', (v: string, all: string[] = []) => [...all, v]);
-}
+import { statusAction, type StatusOptions } from '../actions/status';
+import { act, CommandContext } from '../context';
 
 export function statusCommand(): Command {
-  return addStatusOptions(new Command('status')).action(
+  return statusAction.addOptions(new Command('status')).action(
     act(async (options: StatusOptions, command: Command) => {
       const context = CommandContext.of(command);
-      const parameters = statusParameters(options);
+      const parameters = statusAction.parameters(context, options);
       const { statusEvidenceSchema } = await import('../status/evidence'); // zod: loaded only when needed
-      const { result } = await context.exchange().run('status', parameters, statusEvidenceSchema);
+      const { result } = await context.exchange().run(statusAction.template, parameters, statusEvidenceSchema);
       const verdict = judgeStatus(result, Date.now());
       return report(context.output, result, verdict);
     }),

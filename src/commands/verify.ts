@@ -7,11 +7,12 @@ import type { ExitCode } from '../errors';
 import { collectEvidence } from '../verify/collect';
 import { judge } from '../verify/judge';
 import { printVerdict, writeVerifyReport } from '../verify/report';
-import { addVerifyTargetOptions, DEFAULT_CONCURRENCY, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT, verifySettings, type VerifyOptions } from '../verify/settings';
-import { act, CommandContext } from './context';
+import { DEFAULT_CONCURRENCY, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT, verifySettings, type VerifyOptions } from '../verify/settings';
+import { verifyAction } from '../actions/verify';
+import { act, CommandContext } from '../context';
 
 export function verifyCommand(): Command {
-  return addEwsOptions(addVerifyTargetOptions(new Command('verify')), { urlDefault: 'the InternalUrl of the EWS virtual directory', insecure: true, passwordStdin: true })
+  return addEwsOptions(verifyAction.addOptions(new Command('verify')), { urlDefault: 'the InternalUrl of the EWS virtual directory', insecure: true, passwordStdin: true })
     .option('--wait <duration>', `how long after the assignment was created to wait for propagation (default ${DEFAULT_WAIT}; 0 probes once)`)
     .option('--poll-interval <duration>', `first pause between propagation probes, growing after each (default ${DEFAULT_POLL_INTERVAL})`)
     .option('--concurrency <n>', `EWS probes in flight (default ${DEFAULT_CONCURRENCY}, under Exchange's default throttling policy)`)

@@ -5,7 +5,7 @@ import { MAX_TIMER_MS, parseDuration } from '../duration';
 import { UsageError } from '../errors';
 import { readCaFile } from '../ews/options';
 import { checkAccount, checkAddress, checkGroupName } from '../exchange/names';
-import type { CommandContext } from '../commands/context';
+import type { CommandContext } from '../context';
 
 /** Exchange's default EWS throttling policy allows 27 concurrent connections per user; stay well under. */
 export const DEFAULT_CONCURRENCY = 10;

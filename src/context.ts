@@ -1,13 +1,13 @@
 // What every command gets: validated global options merged over the configuration file,
 // the output channel, and at most one PowerShell session for the whole invocation.
 import type { Command } from 'commander';
-import { loadConfig, type Config } from '../config';
-import { MAX_TIMER_MS, parseDuration } from '../duration';
-import { exchangeSetup } from '../exchange/connection';
-import type { GlobalOptions } from '../global-options';
-import { Output } from '../output';
-import { ExitCode } from '../errors';
-import { PowerShellSession } from '../powershell/session';
+import { loadConfig, type Config } from './config';
+import { MAX_TIMER_MS, parseDuration } from './duration';
+import { exchangeSetup } from './exchange/connection';
+import type { GlobalOptions } from './global-options';
+import { Output } from './output';
+import { ExitCode } from './errors';
+import { PowerShellSession } from './powershell/session';
 
 export class CommandContext {
   readonly output: Output;
@@ -50,8 +50,8 @@ export class CommandContext {
         setup: [setup],
         onDiagnostic: (message) => (message.startsWith('WARNING:') ? this.output.warn(message.slice(9)) : this.output.debug(message)),
         explainFailure: async (error, parameters) => {
-          const { explainNotFound } = await import('../exchange/not-found');
-          const { nearMatchesSchema } = await import('../exchange/schemas');
+          const { explainNotFound } = await import('./exchange/not-found');
+          const { nearMatchesSchema } = await import('./exchange/schemas');
           return explainNotFound(error, parameters, async (template, p) => (await this.session!.run(template, p, nearMatchesSchema)).result);
         },
         onScript: (template, text) => this.output.debug(`--- PowerShell template ${template} ---\n${text}\n--- end of ${template} ---`),

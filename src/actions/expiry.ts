@@ -1,0 +1,18 @@
+// expiry: read the service account's password expiry from Active Directory (templates/expiry.ps1, read-only).
+import type { Command } from 'commander';
+import { checkAccount } from '../exchange/names';
+import type { CommandContext } from '../context';
+import type { Action } from './action';
+
+export interface ExpiryTargetOptions {
+  account?: string;
+}
+
+export const expiryAction = {
+  name: 'expiry',
+  template: 'expiry',
+  addOptions: (command: Command) => command.option('--account <address>', "the service account's SMTP address"),
+  parameters: (context: CommandContext, options: ExpiryTargetOptions) => ({ account: checkAccount(context.setting('account', options.account)) }),
+  scriptDescription: "the Active Directory read of imp expiry: the service account's password expiry (read-only)",
+  scriptTitle: 'imp expiry: read the password expiry of the service account from AD (changes nothing)',
+} satisfies Action<ExpiryTargetOptions>;

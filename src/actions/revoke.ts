@@ -1,0 +1,33 @@
+// revoke: remove the service account's ApplicationImpersonation assignment and imp's scope (templates/revoke.ps1).
+import type { Command } from 'commander';
+import { checkAccount, checkAssignmentName, SCOPE_SUFFIX } from '../exchange/names';
+import type { CommandContext } from '../context';
+import type { Action } from './action';
+
+export interface RevokeOptions {
+  account?: string;
+  name?: string;
+  dryRun?: boolean;
+}
+
+function revokeParameters(context: CommandContext, options: RevokeOptions) {
+  const name = context.setting('name', options.name);
+  return {
+    account: checkAccount(context.setting('account', options.account)),
+    name: name === undefined ? null : checkAssignmentName(name),
+    scopeSuffix: SCOPE_SUFFIX,
+    dryRun: Boolean(options.dryRun),
+  };
+}
+
+export const revokeAction = {
+  name: 'revoke',
+  template: 'revoke',
+  addOptions: (command: Command) =>
+    command
+      .option('--account <address>', "the service account's SMTP address")
+      .option('--name <assignment>', 'only this role assignment (default: every direct ApplicationImpersonation assignment of the account)'),
+  parameters: revokeParameters,
+  scriptDescription: 'the revoke script',
+  scriptTitle: 'Revoke ApplicationImpersonation from the service account in $Parameters',
+} satisfies Action<RevokeOptions>;

@@ -1,0 +1,13 @@
+// verify, its Management Shell part: the account, its assignments and scopes, and the mailboxes to
+// impersonate (templates/verify.ps1, read-only). The EWS part has no script: it is what the booking system does.
+import { addVerifyTargetOptions, verifyShellParameters, type VerifyTargetOptions } from '../verify/settings';
+import type { Action } from './action';
+
+export const verifyAction = {
+  name: 'verify',
+  template: 'verify',
+  addOptions: addVerifyTargetOptions,
+  parameters: verifyShellParameters,
+  scriptDescription: 'the Management Shell checks of imp verify (read-only)',
+  scriptTitle: 'imp verify, Management Shell checks (changes nothing)',
+} satisfies Action<VerifyTargetOptions>;
