@@ -4,17 +4,16 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context';
 
-export interface Action<O> {
-  /** imp <name>, imp script <name>. */
-  name: string;
+export interface Action<O, P extends object = object> {
   /** templates/<template>.ps1 */
   template: string;
-  /** The flags the parameters come from; `imp <name>` adds its own (--dry-run, --wait…). */
+  /** The flags the parameters come from; `imp <action>` adds its own (--dry-run, --wait…). */
   addOptions(command: Command): Command;
-  /** The template's $Parameters, checked; `args` are the command's positional arguments. */
-  parameters(context: CommandContext, options: O, args: string[]): object;
-  /** `imp script <name> --help`. */
-  scriptDescription: string;
-  /** The comment at the top of the standalone script. */
-  scriptTitle: string;
+  /** The template's $Parameters, checked; `args`: the positional arguments (schedule's job options). */
+  parameters(context: CommandContext, options: O, args?: string[]): P;
+  /** imp script <action>: its --help line, and the comment at the top of the standalone script. */
+  script: { description: string; title: string };
 }
+
+/** For a repeatable flag (commander's option argument parser): every value given, in order. */
+export const repeatable = (value: string, all: string[] = []): string[] => [...all, value];

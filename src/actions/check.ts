@@ -2,6 +2,7 @@
 // options are declared here because `imp schedule install` checks a check job's options against them.
 import type { Command } from 'commander';
 import { addEwsOptions } from '../ews/options';
+import { repeatable } from './action';
 
 export interface CheckOptions {
   account?: string;
@@ -19,14 +20,12 @@ export interface CheckOptions {
   checkRunAs?: boolean;
 }
 
-const collect = (value: string, all: string[] = []) => [...all, value];
-
 export function addCheckOptions(command: Command): Command {
   command
     .option('--account <address>', "the service account's primary SMTP address")
     .option('--rooms', 'check that every room mailbox is inside the scope (probes one canary, not each)')
-    .option('--group <name>', 'check that every member of this group is inside the scope (repeatable)', collect)
-    .option('--mailbox <address>', 'a mailbox to include (repeatable); the first one in scope is the canary', collect);
+    .option('--group <name>', 'check that every member of this group is inside the scope (repeatable)', repeatable)
+    .option('--mailbox <address>', 'a mailbox to include (repeatable); the first one in scope is the canary', repeatable);
   return addEwsOptions(command, { urlDefault: 'the InternalUrl of the EWS virtual directory, as verify finds it', insecure: true, passwordStdin: 'once, for both halves' })
     .option('--warn-days <days>', 'password expiry: WARNING within this many days')
     .option('--critical-days <days>', 'password expiry: CRITICAL within this many days')

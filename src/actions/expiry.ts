@@ -8,11 +8,9 @@ export interface ExpiryTargetOptions {
   account?: string;
 }
 
-export const expiryAction = {
-  name: 'expiry',
+export const expiryAction: Action<ExpiryTargetOptions> = {
   template: 'expiry',
   addOptions: (command: Command) => command.option('--account <address>', "the service account's SMTP address"),
   parameters: (context: CommandContext, options: ExpiryTargetOptions) => ({ account: checkAccount(context.setting('account', options.account)) }),
-  scriptDescription: "the Active Directory read of imp expiry: the service account's password expiry (read-only)",
-  scriptTitle: 'imp expiry: read the password expiry of the service account from AD (changes nothing)',
-} satisfies Action<ExpiryTargetOptions>;
+  script: { description: "the Active Directory read of imp expiry: the service account's password expiry (read-only)", title: 'imp expiry: read the password expiry of the service account from AD (changes nothing)' },
+};

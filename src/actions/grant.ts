@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { checkAccount, checkAssignmentName, checkGroupName, defaultAssignmentName, scopeNameFor } from '../exchange/names';
 import type { CommandContext } from '../context';
-import type { Action } from './action';
+import { repeatable, type Action } from './action';
 
 export interface GrantOptions {
   account?: string;
@@ -10,6 +10,21 @@ export interface GrantOptions {
   scopeRooms?: boolean;
   scopeGroup?: string[];
   dryRun?: boolean;
+}
+
+export const grantAction: Action<GrantOptions, ReturnType<typeof grantParameters>> = {
+  template: 'grant',
+  addOptions: addGrantOptions,
+  parameters: grantParameters,
+  script: { description: 'the grant script', title: 'Grant ApplicationImpersonation to the service account in $Parameters' },
+};
+
+function addGrantOptions(command: Command): Command {
+  return command
+    .option('--account <address>', "the service account's primary SMTP address")
+    .option('--name <assignment>', 'role assignment name (default ApplicationImpersonation-<account>)')
+    .option('--scope-rooms', 'limit the role to room mailboxes (a management scope; an existing imp-made scope is changed in place)')
+    .option('--scope-group <group>', 'limit the role to direct members of this group (repeatable; nested groups are not covered)', repeatable);
 }
 
 function grantParameters(context: CommandContext, options: GrantOptions) {
@@ -24,17 +39,3 @@ function grantParameters(context: CommandContext, options: GrantOptions) {
     dryRun: Boolean(options.dryRun),
   };
 }
-
-export const grantAction = {
-  name: 'grant',
-  template: 'grant',
-  addOptions: (command: Command) =>
-    command
-      .option('--account <address>', "the service account's primary SMTP address")
-      .option('--name <assignment>', 'role assignment name (default ApplicationImpersonation-<account>)')
-      .option('--scope-rooms', 'limit the role to room mailboxes (a management scope; an existing imp-made scope is changed in place)')
-      .option('--scope-group <group>', 'limit the role to direct members of this group (repeatable; nested groups are not covered)', (v: string, all: string[] = []) => [...all, v]),
-  parameters: grantParameters,
-  scriptDescription: 'the grant script',
-  scriptTitle: 'Grant ApplicationImpersonation to the service account in $Parameters',
-} satisfies Action<GrantOptions>;

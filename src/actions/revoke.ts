@@ -10,6 +10,19 @@ export interface RevokeOptions {
   dryRun?: boolean;
 }
 
+export const revokeAction: Action<RevokeOptions> = {
+  template: 'revoke',
+  addOptions: addRevokeOptions,
+  parameters: revokeParameters,
+  script: { description: 'the revoke script', title: 'Revoke ApplicationImpersonation from the service account in $Parameters' },
+};
+
+function addRevokeOptions(command: Command): Command {
+  return command
+    .option('--account <address>', "the service account's SMTP address")
+    .option('--name <assignment>', 'only this role assignment (default: every direct ApplicationImpersonation assignment of the account)');
+}
+
 function revokeParameters(context: CommandContext, options: RevokeOptions) {
   const name = context.setting('name', options.name);
   return {
@@ -19,15 +32,3 @@ function revokeParameters(context: CommandContext, options: RevokeOptions) {
     dryRun: Boolean(options.dryRun),
   };
 }
-
-export const revokeAction = {
-  name: 'revoke',
-  template: 'revoke',
-  addOptions: (command: Command) =>
-    command
-      .option('--account <address>', "the service account's SMTP address")
-      .option('--name <assignment>', 'only this role assignment (default: every direct ApplicationImpersonation assignment of the account)'),
-  parameters: revokeParameters,
-  scriptDescription: 'the revoke script',
-  scriptTitle: 'Revoke ApplicationImpersonation from the service account in $Parameters',
-} satisfies Action<RevokeOptions>;

@@ -3,11 +3,9 @@
 import { addVerifyTargetOptions, verifyShellParameters, type VerifyTargetOptions } from '../verify/settings';
 import type { Action } from './action';
 
-export const verifyAction = {
-  name: 'verify',
+export const verifyAction: Action<VerifyTargetOptions> = {
   template: 'verify',
   addOptions: addVerifyTargetOptions,
   parameters: verifyShellParameters,
-  scriptDescription: 'the Management Shell checks of imp verify (read-only)',
-  scriptTitle: 'imp verify, Management Shell checks (changes nothing)',
-} satisfies Action<VerifyTargetOptions>;
+  script: { description: 'the Management Shell checks of imp verify (read-only)', title: 'imp verify, Management Shell checks (changes nothing)' },
+};

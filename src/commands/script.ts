@@ -12,20 +12,21 @@ import { act, CommandContext } from '../context';
 import { ExitCode } from '../errors';
 import { renderStandalone } from '../powershell/template';
 
-const ACTIONS: Action<object>[] = [grantAction, revokeAction, verifyAction, statusAction, expiryAction, scheduleAction];
+/** `imp script <name>`, in the order --help lists them. */
+const ACTIONS: Record<string, Action<object>> = { grant: grantAction, revoke: revokeAction, verify: verifyAction, status: statusAction, expiry: expiryAction, schedule: scheduleAction };
 
 export function scriptCommand(): Command {
   const script = new Command('script');
-  for (const action of ACTIONS) {
+  for (const [name, action] of Object.entries(ACTIONS)) {
     const subcommand = action
-      .addOptions(new Command(action.name))
-      .description(action.scriptDescription)
+      .addOptions(new Command(name))
+      .description(action.script.description)
       .action(act((...args: unknown[]) => {
         // Commander passes the positional arguments (schedule's job options), the options, then the Command.
         const command = args[args.length - 1] as Command;
         const context = CommandContext.of(command);
         const parameters = action.parameters(context, command.opts(), (command.processedArgs[0] as string[] | undefined) ?? []);
-        const script = renderStandalone(action.template, parameters, action.scriptTitle);
+        const script = renderStandalone(action.template, parameters, action.script.title);
         context.output.document({ template: action.template, parameters, script });
         context.output.print(script);
         return ExitCode.OK;

@@ -150,22 +150,17 @@ export function parseRecipientFilter(text: string): RecipientFilter {
     throw new RecipientFilterSyntaxError(text, detail, token.pos);
   };
 
-  const parseOr = (): RecipientFilterNode => {
-    let left = parseAnd();
-    while (peek().kind === 'or') {
+  // -or binds looser than -and; both are left-associative.
+  const chain = (kind: 'or' | 'and', operand: () => RecipientFilterNode) => (): RecipientFilterNode => {
+    let left = operand();
+    while (peek().kind === kind) {
       next();
-      left = { type: 'or', left, right: parseAnd() };
+      left = { type: kind, left, right: operand() };
     }
     return left;
   };
-  const parseAnd = (): RecipientFilterNode => {
-    let left = parseUnary();
-    while (peek().kind === 'and') {
-      next();
-      left = { type: 'and', left, right: parseUnary() };
-    }
-    return left;
-  };
+  const parseOr = chain('or', () => parseAnd());
+  const parseAnd = chain('and', () => parseUnary());
   const parseUnary = (): RecipientFilterNode => {
     if (peek().kind === 'not') {
       next();
