@@ -66,6 +66,24 @@ function Assert-ImpCommands([string[]]$Name) {
     throw $record
 }
 
+function Get-ImpEwsVirtualDirectories {
+    # The EWS virtual directories, for their URLs and Basic authentication (verify; expiry --check-login
+    # without --ews-url). -ADPropertiesOnly avoids slow IIS metabase reads. Without the cmdlet (the
+    # admin's roles do not grant it) vdirError says so and the caller carries on.
+    $missing = @(Get-ImpMissingCommands @('Get-WebServicesVirtualDirectory'))
+    if ($missing.Count -gt 0) { return [pscustomobject]@{ vdirs = @(); vdirError = (Get-ImpMissingCommandText $missing) } }
+    $vdirs = @(Get-WebServicesVirtualDirectory -ADPropertiesOnly -ErrorAction Stop | ForEach-Object {
+            [pscustomobject]@{
+                server              = [string]$_.Server
+                identity            = [string]$_.Identity
+                internalUrl         = $(if ($_.InternalUrl) { [string]$_.InternalUrl } else { $null })
+                externalUrl         = $(if ($_.ExternalUrl) { [string]$_.ExternalUrl } else { $null })
+                basicAuthentication = [bool]$_.BasicAuthentication
+            }
+        })
+    [pscustomobject]@{ vdirs = $vdirs; vdirError = $null }
+}
+
 function Get-ImpMailbox([string]$Address) {
     # Exchange's own not-found error (ManagementObjectNotFoundException) is left to surface as is.
     $mailbox = Get-Mailbox -Identity $Address -ErrorAction Stop

@@ -1,6 +1,7 @@
 # imp expiry: what Active Directory says about the service account's password.
 # Input ($Parameters): account (the SMTP address given to imp); runAs (true: also read the Windows user
-# this process runs as, whose own password a scheduled task depends on).
+# this process runs as, whose own password a scheduled task depends on); ewsVirtualDirectories (true: also
+# list the EWS virtual directories, whose InternalUrl --check-login uses when no --ews-url was given).
 # The address is resolved through Exchange first: Get-Mailbox knows every proxy address and gives the
 # account's distinguished name. An address with no mailbox is looked up in the Global Catalog (the whole
 # forest) by mail, userPrincipalName and proxy address.
@@ -236,6 +237,13 @@ if ($Parameters.runAs) {
         $runAs.error = [string]$_.Exception.Message
     }
     $result.runAs = [pscustomobject]$runAs
+}
+
+if ($Parameters.ewsVirtualDirectories) {
+    # --check-login without --ews-url: the URL comes from the EWS virtual directory, as verify finds it.
+    $ewsVdirs = Get-ImpEwsVirtualDirectories
+    $result.vdirs = @($ewsVdirs.vdirs)
+    $result.vdirError = $ewsVdirs.vdirError
 }
 
 $result.source = $outcome.source

@@ -17,21 +17,10 @@ $needed = @('Get-Mailbox', 'Get-Recipient', 'Get-ManagementRoleAssignment', 'Get
 if (@($Parameters.groups | Where-Object { $null -ne $_ }).Count -gt 0) { $needed += 'Get-Group' }
 Assert-ImpCommands $needed
 
-# The EWS virtual directories: -ADPropertiesOnly avoids slow IIS metabase reads. Without the cmdlet
-# (the admin's roles do not grant it) every other check still runs.
-$missingVdir = @(Get-ImpMissingCommands @('Get-WebServicesVirtualDirectory'))
-if ($missingVdir.Count -gt 0) { $result.vdirError = Get-ImpMissingCommandText $missingVdir }
-else {
-    $result.vdirs = @(Get-WebServicesVirtualDirectory -ADPropertiesOnly -ErrorAction Stop | ForEach-Object {
-            [pscustomobject]@{
-                server              = [string]$_.Server
-                identity            = [string]$_.Identity
-                internalUrl         = $(if ($_.InternalUrl) { [string]$_.InternalUrl } else { $null })
-                externalUrl         = $(if ($_.ExternalUrl) { [string]$_.ExternalUrl } else { $null })
-                basicAuthentication = [bool]$_.BasicAuthentication
-            }
-        })
-}
+# The EWS virtual directories; without Get-WebServicesVirtualDirectory every other check still runs.
+$ewsVdirs = Get-ImpEwsVirtualDirectories
+$result.vdirs = @($ewsVdirs.vdirs)
+$result.vdirError = $ewsVdirs.vdirError
 
 try {
     $mailbox = Get-ImpMailbox ([string]$Parameters.account)

@@ -3,11 +3,11 @@
 // through the PowerShell session, or from EWS with --no-powershell.
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { ImpError, UsageError, errorMessage } from '../errors';
+import { ImpError, errorMessage } from '../errors';
 import { checkAccount } from '../exchange/names';
 import { interruption } from '../interrupt';
 import { now } from '../expiry/clock';
-import { factsOf, neverExpiresCommand, readAccountFromDirectory, setPasswordNeverExpires, type RunAsAccount } from '../expiry/directory';
+import { factsOf, neverExpiresCommand, readAccountFromDirectory, setPasswordNeverExpires, type DirectoryAccount, type RunAsAccount } from '../expiry/directory';
 import { checkLogin, readExpiryFromEws, type LoginReport } from '../expiry/ews';
 import { thresholdsOf, withExpiryOptions, type ExpiryFlags } from '../expiry/options';
 import { expiryEventRecord, writeEvent, type EventWrite } from '../expiry/event-log';
@@ -58,22 +58,24 @@ export function expiryThresholds(context: CommandContext, options: Pick<ExpiryOp
 }
 
 interface EwsSettings {
-  url: string;
+  /** Undefined until the Management Shell has listed the EWS virtual directories (--check-login without --ews-url). */
+  url?: string;
   username: string;
   ca?: string;
 }
 
-async function ewsSettings(context: CommandContext, options: ExpiryOptions, account: string, why: string): Promise<EwsSettings> {
-  const url = context.setting('ewsUrl', options.ewsUrl);
-  if (!url) {
-    throw new UsageError(`${why} needs the EWS URL.`, 'Pass --ews-url https://<exchange server>/EWS/Exchange.asmx, or set ewsUrl in imp.config.json.');
-  }
-  const { assertOnPremisesUrl } = await import('../ews');
-  assertOnPremisesUrl(url); // refuses plain HTTP and Exchange Online, with the fix
+/**
+ * The EWS side's settings, checked before anything runs. Without --ews-url, --no-powershell cannot go on;
+ * --check-login takes the URL from the EWS virtual directory later, in the same PowerShell run (as verify does).
+ */
+async function ewsSettings(context: CommandContext, options: ExpiryOptions, account: string, usePowerShell: boolean): Promise<EwsSettings> {
+  const given = context.setting('ewsUrl', options.ewsUrl);
+  const { ewsUrlOf } = await import('../ews/virtual-directory');
+  const url = given || !usePowerShell ? ewsUrlOf(given, undefined) : undefined; // refuses plain HTTP and Exchange Online, with the fix
   const { readCaFile } = await import('../ews/options');
   const caFile = context.setting('ca', options.ca);
   const ca = readCaFile(caFile === undefined ? undefined : resolve(caFile));
-  return { url, username: context.setting('username', options.username) ?? account, ...(ca ? { ca } : {}) };
+  return { ...(url ? { url } : {}), username: context.setting('username', options.username) ?? account, ...(ca ? { ca } : {}) };
 }
 
 /** Everything but the verdict on the account is gathered before the first finding exists. */
@@ -119,13 +121,13 @@ export function expiryCommand(): Command {
       const account = checkAccount(context.setting('account', options.account));
       const usePowerShell = options.powershell !== false;
       const needsEws = !usePowerShell || Boolean(options.checkLogin);
-      const ews = needsEws ? await ewsSettings(context, options, account, usePowerShell ? '--check-login' : '--no-powershell') : undefined;
+      const ews = needsEws ? await ewsSettings(context, options, account, usePowerShell) : undefined;
       const time = now();
 
       const report = emptyReport(account, thresholds);
       try {
         if (usePowerShell) await checkThroughDirectory(context, report, { thresholds, time, ews, options });
-        else await checkThroughEws(report, { thresholds, time, ews: ews!, options });
+        else await checkThroughEws(report, { thresholds, time, ews: { ...ews!, url: ews!.url! }, options });
       } catch (error) {
         // Ctrl-C and bugs are reported by src/cli.ts as for every command.
         if (!(error instanceof ImpError) || interruption.interrupted) throw error;
@@ -150,7 +152,8 @@ interface CheckInput {
 
 async function checkThroughDirectory(context: CommandContext, report: ExpiryReport, input: CheckInput): Promise<void> {
   const { account } = report;
-  const lookup = await readAccountFromDirectory(context.exchange(), account, { runAs: Boolean(input.options.checkRunAs) });
+  const findUrl = Boolean(input.ews && !input.ews.url);
+  const lookup = await readAccountFromDirectory(context.exchange(), account, { runAs: Boolean(input.options.checkRunAs), ewsVirtualDirectories: findUrl });
   report.source = lookup.source;
   if (lookup.account.adwsUnreachable) {
     report.adwsUnreachable = lookup.account.adwsUnreachable;
@@ -193,12 +196,14 @@ async function checkThroughDirectory(context: CommandContext, report: ExpiryRepo
     passwordLastSet: facts.passwordLastSet,
   });
   const findings = [...evaluation.findings];
-  if (input.options.checkLogin) {
+  const url = input.options.checkLogin ? await loginUrl(context, input.ews!, lookup.account) : undefined;
+  if (url && typeof url !== 'string') findings.push(url.finding);
+  else if (url) {
     const { obtainPassword } = await import('../credentials/password');
     const password = await obtainPassword(account, input.options.passwordStdin);
     const expired = evaluation.expiresAt !== null && Date.parse(evaluation.expiresAt) <= input.time.getTime();
     const { login, finding } = await checkLogin(
-      { ...input.ews!, password: password.password },
+      { ...input.ews!, url, password: password.password },
       {
         account,
         passwordSource: password.source,
@@ -213,6 +218,26 @@ async function checkThroughDirectory(context: CommandContext, report: ExpiryRepo
   if (runAsFinding) findings.push(runAsFinding);
   conclude(report, findings);
 }
+
+/**
+ * --check-login's URL: --ews-url, else the InternalUrl of the EWS virtual directory (src/ews/virtual-directory.ts,
+ * as verify finds it). None found: the login is not checked (UNKNOWN) and the finding says what to pass;
+ * the expiry verdict stands.
+ */
+async function loginUrl(context: CommandContext, ews: EwsSettings, found: DirectoryAccount): Promise<string | { finding: Finding }> {
+  if (ews.url) return ews.url;
+  const { ewsUrlOf } = await import('../ews/virtual-directory');
+  try {
+    const url = ewsUrlOf(undefined, { vdirs: found.vdirs ?? [], vdirError: found.vdirError ?? null });
+    context.output.debug(`EWS URL from the EWS virtual directory: ${url}`);
+    return url;
+  } catch (error) {
+    if (!(error instanceof ImpError)) throw error;
+    return { finding: { status: 'UNKNOWN', text: `cannot check the EWS login: ${phrase(error.message)}`, ...(error.suggestion ? { fix: error.suggestion } : {}) } };
+  }
+}
+
+const phrase = (sentence: string): string => sentence.replace(/\.$/, '');
 
 /**
  * --fix never-expires: says what it will change first (as the Set-ADUser an admin would type), honours
@@ -258,7 +283,7 @@ function runAsCheck(report: ExpiryReport, runAs: RunAsAccount | null | undefined
   return evaluateRunAs(runAs.account, facts, input.thresholds, input.time);
 }
 
-async function checkThroughEws(report: ExpiryReport, input: CheckInput & { ews: EwsSettings }): Promise<void> {
+async function checkThroughEws(report: ExpiryReport, input: CheckInput & { ews: EwsSettings & { url: string } }): Promise<void> {
   const { account } = report;
   const { obtainPassword } = await import('../credentials/password');
   const password = await obtainPassword(account, input.options.passwordStdin);

@@ -76,6 +76,23 @@ export const revokeResultSchema = z.object({
 });
 export type RevokeResult = z.infer<typeof revokeResultSchema>;
 
+/** What Get-ImpEwsVirtualDirectories (templates/common.ps1) returns: verify and expiry --check-login read it. */
+const ewsVirtualDirectoriesShape = {
+  /** Set when the session has no Get-WebServicesVirtualDirectory: names it and its role. */
+  vdirError: z.string().nullable(),
+  vdirs: list(
+    z.object({
+      server: z.string(),
+      identity: z.string(),
+      internalUrl: z.string().nullable(),
+      externalUrl: z.string().nullable(),
+      basicAuthentication: z.boolean(),
+    }),
+  ),
+};
+export const ewsVirtualDirectoriesSchema = z.object(ewsVirtualDirectoriesShape);
+export type EwsVirtualDirectories = z.infer<typeof ewsVirtualDirectoriesSchema>;
+
 export const verifyResultSchema = z.object({
   mailbox: mailboxSchema.nullable(),
   mailboxError: z.string().nullable(),
@@ -108,17 +125,7 @@ export const verifyResultSchema = z.object({
   ),
   /** A --mailbox or --group Exchange could not resolve (notFound: Exchange's not-found error); the others are still checked. */
   targetErrors: list(z.object({ requested: z.string(), kind: z.enum(['mailbox', 'group']), notFound: z.boolean(), message: z.string() })),
-  /** Set when the session has no Get-WebServicesVirtualDirectory: names it and its role. */
-  vdirError: z.string().nullable(),
-  vdirs: list(
-    z.object({
-      server: z.string(),
-      identity: z.string(),
-      internalUrl: z.string().nullable(),
-      externalUrl: z.string().nullable(),
-      basicAuthentication: z.boolean(),
-    }),
-  ),
+  ...ewsVirtualDirectoriesShape,
 });
 export type VerifyResult = z.infer<typeof verifyResultSchema>;
 

@@ -2,6 +2,7 @@
 // Get-ADUser where the ActiveDirectory module exists and AD Web Services answers, an [adsisearcher] LDAP
 // query otherwise; in whichever domain of the forest the account lives.
 import { z } from 'zod';
+import { ewsVirtualDirectoriesSchema } from '../exchange/schemas';
 import type { PowerShellSession } from '../powershell/session';
 import { passwordExpiryFromFileTime } from './filetime';
 import type { AccountFacts } from './status';
@@ -32,6 +33,8 @@ export const directoryAccountSchema = accountSchema.extend({
   adwsUnreachable: z.string().nullable().optional(),
   /** The Windows user this PowerShell runs as (asked with runAs). */
   runAs: accountSchema.extend({ error: z.string().optional() }).nullable().optional(),
+  /** The EWS virtual directories (asked with ewsVirtualDirectories: --check-login without --ews-url). */
+  ...ewsVirtualDirectoriesSchema.partial().shape,
 });
 export type DirectoryAccount = z.infer<typeof directoryAccountSchema>;
 export type RunAsAccount = NonNullable<DirectoryAccount['runAs']>;
@@ -51,8 +54,9 @@ export function factsOf(account: z.infer<typeof accountSchema>, source: Director
   };
 }
 
-export async function readAccountFromDirectory(session: PowerShellSession, account: string, options: { runAs?: boolean } = {}): Promise<DirectoryLookup> {
-  const { result } = await session.run('expiry', { account, runAs: Boolean(options.runAs) }, directoryAccountSchema);
+export async function readAccountFromDirectory(session: PowerShellSession, account: string, options: { runAs?: boolean; ewsVirtualDirectories?: boolean } = {}): Promise<DirectoryLookup> {
+  const parameters = { account, runAs: Boolean(options.runAs), ewsVirtualDirectories: Boolean(options.ewsVirtualDirectories) };
+  const { result } = await session.run('expiry', parameters, directoryAccountSchema);
   if (!result.found) return { found: false, source: result.source, account: result };
   return { found: true, source: result.source, account: result, facts: factsOf(result, result.source) };
 }

@@ -2,7 +2,7 @@
 // (Basic authentication, impersonating each room and booker), waiting out RBAC propagation when it may
 // still be on its way. Decides nothing about pass or fail: it returns the evidence for the judge.
 import { formatDuration } from '../duration';
-import { ExitCode, ImpError, UsageError, errorMessage } from '../errors';
+import { errorMessage } from '../errors';
 import type { EwsConnection } from '../ews';
 import { INSECURE_WARNING } from '../ews/failures';
 import { obtainPassword } from '../credentials/password';
@@ -40,15 +40,9 @@ export async function collectEvidence(context: CollectionContext, settings: Veri
   }
 
   // 2. EWS, as the booking system uses it.
-  const vdir = settings.ewsUrl ? undefined : exchange?.vdirs.find((v) => v.internalUrl);
-  const url = settings.ewsUrl ?? vdir?.internalUrl ?? undefined;
-  if (!url) throw new UsageError('No EWS URL: none was given and no EWS virtual directory has an InternalUrl.', 'Pass --ews-url https://<server>/EWS/Exchange.asmx.');
   const ews = await import('../ews');
-  try {
-    ews.assertOnPremisesUrl(url, vdir ? { virtualDirectory: vdir.identity, property: 'InternalUrl' } : { flag: '--ews-url' });
-  } catch (error) {
-    throw new ImpError('EWS_URL_REFUSED', errorMessage(error), { exitCode: ExitCode.UNKNOWN, suggestion: (error as { suggestion?: string }).suggestion ?? 'Pass the on-premises EWS URL, e.g. https://mail.contoso.com/EWS/Exchange.asmx.' });
-  }
+  const { ewsUrlOf } = await import('../ews/virtual-directory');
+  const url = ewsUrlOf(settings.ewsUrl, exchange);
   const { credentialAccount, password } = await credentialFor(settings, exchange, url);
   let username = settings.username;
   if (credentialAccount !== settings.account) {

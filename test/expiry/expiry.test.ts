@@ -7,7 +7,7 @@ import { applyPasswordExpiry } from '../../src/sim/organization';
 import { hashPassword, writeState, type SimState, type SimUser } from '../../src/sim/state';
 import { clearKeychain, requireTestKeyring } from '../credentials/support';
 import { runImp, shellLab, SimProcess, type ImpRun, type Lab, type RunOptions } from '../helpers/imp';
-import { runSimShell } from '../helpers/sim-state';
+import { runSimShell, setAdminRoles } from '../helpers/sim-state';
 
 const DAY = 86_400_000;
 const SERVICE = 'svc-booking@contoso.com';
@@ -409,7 +409,8 @@ describe('imp expiry --check-login and --no-powershell (EWS)', function () {
     await storeCredential(SERVICE, lab.settings.password, new Date(Date.now() - 10 * DAY));
     const [viaEws, login] = await Promise.all([
       runImp(['--json', 'expiry', '--account', SERVICE, '--no-powershell', ...ews]),
-      runImp([...lab.moduleArgs, '--json', 'expiry', '--account', SERVICE, '--check-login', ...ews]),
+      // No --ews-url: --check-login takes the EWS virtual directory's InternalUrl, as verify does (issue 11.7).
+      runImp([...lab.moduleArgs, '--json', 'expiry', '--account', SERVICE, '--check-login', '--ca', lab.settings.caFile!]),
     ]);
     assert.equal(viaEws.code, 0, viaEws.stderr);
     const fromEws = JSON.parse(viaEws.stdout);
@@ -419,6 +420,7 @@ describe('imp expiry --check-login and --no-powershell (EWS)', function () {
     const loggedIn = JSON.parse(login.stdout);
     assert.equal(loggedIn.login.ok, true);
     assert.equal(loggedIn.login.passwordSource, 'keychain');
+    assert.equal(loggedIn.login.url, lab.settings.ewsUrl, 'the URL from Get-WebServicesVirtualDirectory');
     assert.match(loggedIn.message, /password expires in 20 days.*; EWS login with the stored password works$/);
 
     // Someone reset the password in AD yesterday; imp's copy is ten days old.
@@ -430,6 +432,24 @@ describe('imp expiry --check-login and --no-powershell (EWS)', function () {
     assert.equal(mismatch.code, 2, mismatch.stderr);
     assert.match(mismatch.stdout, /^CRITICAL - svc-booking@contoso.com password expires in 41 days .*EWS refused the stored password: the password in AD and the stored one differ/);
     assert.match(mismatch.stderr, /fix: Store the current password for imp: imp credentials set --account svc-booking@contoso.com/);
+  });
+
+  it('--check-login without --ews-url, by an admin whose roles lack Get-WebServicesVirtualDirectory: the expiry verdict stands, the login is UNKNOWN (3) saying what to pass', async () => {
+    const original = lab.state();
+    const state = lab.state();
+    setAdminRoles(state, ['View-Only Recipients']); // a monitoring account's usual roles
+    writeState(lab.settings.stateDir, state);
+    try {
+      const run = await lab.imp(['--json', 'expiry', '--account', SERVICE, '--check-login', '--ca', lab.settings.caFile!]);
+      assert.equal(run.code, 3, run.stderr);
+      const document = JSON.parse(run.stdout);
+      assert.equal(typeof document.daysLeft, 'number', 'AD was read');
+      assert.match(document.message, /cannot check the EWS login: No EWS URL: none was given, and it could not be looked up: This Management Shell session has no Get-WebServicesVirtualDirectory \(role: Exchange Virtual Directories/);
+      assert.ok(document.fix.some((f: string) => /^Pass --ews-url https:\/\/<exchange server>\/EWS\/Exchange.asmx/.test(f)), document.fix);
+      assert.equal(document.login, undefined, 'no login was tried');
+    } finally {
+      writeState(lab.settings.stateDir, original);
+    }
   });
 
   it('--no-powershell: EWS refuses an expired password (401) → CRITICAL (2), "password may have expired"', async () => {

@@ -244,9 +244,10 @@ describe('imp schedule with systemd and cron (Linux)', function () {
     assert.deepEqual(JSON.parse(readFileSync(join(jobDir, 'imp.config.json'), 'utf8')), { timeout: '90s' });
     assert.match(install.stderr, /warning: systemctl --user is not available here/);
     assert.match(install.stdout, /systemctl --user daemon-reload\n {2}systemctl --user enable --now imp-expiry-svc-booking-contoso-com.timer/);
-    // The test run is the job's own command: here it has no EWS URL, and install says so with the job's exit status.
+    // The test run is the job's own command: here it reaches no Exchange (PATH holds no PowerShell to run it), and
+    // install says so with the job's exit status and status line.
     assert.equal(install.code, 3, install.stderr);
-    assert.match(install.stdout, /Test run of the job…\n {2}result: exit 3: error: --check-login needs the EWS URL/);
+    assert.match(install.stdout, /Test run of the job…\n {2}result: exit 3: UNKNOWN - svc-booking@contoso.com cannot check the password expiry: /);
 
     const show = await runImp(['schedule', 'show', '--account', SERVICE, '--job', 'expiry', '--scheduler', 'systemd'], { env });
     assert.match(show.stdout, /imp-expiry-svc-booking-contoso-com.timer .*: \*-\*-\* 05:15:00/);
