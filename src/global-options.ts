@@ -1,16 +1,12 @@
 // The options every command takes, declared on the root program (src/cli.ts) and read by every command
 // through CommandContext; `imp schedule` carries them into the job it installs.
-import type { ExchangeMode } from './exchange/connection';
+import type { ExchangeTarget } from './exchange/connection';
 
-export interface GlobalOptions {
+export interface GlobalOptions extends ExchangeTarget {
   json?: boolean;
   verbose?: boolean;
   quiet?: boolean;
   config?: string;
   powershell?: string;
-  exchange?: ExchangeMode;
-  exchangeServer?: string;
-  exchangeModule?: string;
-  exchangeCredential?: string;
   timeout?: string;
 }

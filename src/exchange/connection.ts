@@ -14,8 +14,13 @@ export interface ExchangeTarget {
   exchangeCredential?: string;
 }
 
+/** --exchange, or what the other flags imply: a module path means module, a server remote, else local. */
+export function exchangeMode(target: ExchangeTarget): ExchangeMode {
+  return target.exchange ?? (target.exchangeModule ? 'module' : target.exchangeServer ? 'remote' : 'local');
+}
+
 export function exchangeSetup(target: ExchangeTarget): SetupStep {
-  const mode: ExchangeMode = target.exchange ?? (target.exchangeModule ? 'module' : target.exchangeServer ? 'remote' : 'local');
+  const mode = exchangeMode(target);
   switch (mode) {
     case 'module': {
       if (!target.exchangeModule) {

@@ -1,13 +1,10 @@
 // Next-step hints as complete commands an admin can paste: the account, the mailboxes to check, and the
 // options that reached Exchange and EWS this time, so the next run talks to the same place.
+import type { ExchangeTarget } from './connection';
 
 /** The global options a next step must repeat to reach the same Exchange. */
-export interface ConnectionGlobals {
+export interface ConnectionGlobals extends ExchangeTarget {
   config?: string;
-  exchange?: string;
-  exchangeServer?: string;
-  exchangeModule?: string;
-  exchangeCredential?: string;
 }
 
 /** Display only, never executed: a value as a shell or PowerShell argument (double quotes where needed). */

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { extname, resolve } from 'node:path';
 import { UsageError } from '../errors';
+import { exchangeMode, type ExchangeTarget } from '../exchange/connection';
 import type { VerifyResult } from '../exchange/schemas';
 import { renderStandalone } from '../powershell/template';
 import { impVersion } from '../version';
@@ -37,13 +38,6 @@ export interface VerifyRun {
   startedAt: number;
 }
 
-/** The global options that say how Exchange was reached. */
-export interface ConnectionOptions {
-  exchange?: string;
-  exchangeServer?: string;
-  exchangeModule?: string;
-  exchangeCredential?: string;
-}
 
 /** Checked before verify contacts anything: a report that cannot be written is a usage error, not a lost run. */
 export function checkReportFile(file: string | undefined): string | undefined {
@@ -63,9 +57,9 @@ function operator(): string {
   return `${domain}${user} on ${hostname()}`;
 }
 
-function connection(run: VerifyRun, globals: ConnectionOptions): string {
+function connection(run: VerifyRun, globals: ExchangeTarget): string {
   if (!run.powershell) return 'not used (--no-powershell): EWS checks only';
-  const mode = globals.exchange ?? (globals.exchangeModule ? 'module' : globals.exchangeServer ? 'remote' : 'local');
+  const mode = exchangeMode(globals);
   if (mode === 'remote') return `remote Management Shell session to ${globals.exchangeServer} (Kerberos${globals.exchangeCredential ? `, as ${globals.exchangeCredential}` : ''})`;
   if (mode === 'module') return `module ${globals.exchangeModule}`;
   return 'local Exchange Management Shell (RemoteExchange.ps1, Connect-ExchangeServer -Auto)';
@@ -93,7 +87,7 @@ function timeline(run: VerifyRun): ReportEvent[] {
   return events.sort((a, b) => a.at - b.at);
 }
 
-export function buildVerifyReport(run: VerifyRun, globals: ConnectionOptions, now = new Date()): VerifyReport {
+export function buildVerifyReport(run: VerifyRun, globals: ExchangeTarget, now = new Date()): VerifyReport {
   const exchange = run.exchange;
   const servers = [...new Set((exchange?.vdirs ?? []).map((v) => v.server))];
   let host = run.ewsUrl;
