@@ -37,6 +37,7 @@ $ImpCmdletRoles = [ordered]@{
     'Get-Mailbox'                     = 'Mail Recipients (read: View-Only Recipients)'
     'Get-Recipient'                   = 'Mail Recipients (read: View-Only Recipients)'
     'Get-Group'                       = 'Mail Recipients (read: View-Only Recipients)'
+    'Get-User'                        = 'Mail Recipients (read: View-Only Recipients)'
     'Get-DynamicDistributionGroup'    = 'Distribution Groups (read: View-Only Recipients)'
     'Get-ManagementRoleAssignment'    = 'Role Management (read: View-Only Configuration)'
     'Get-ManagementScope'             = 'Role Management (read: View-Only Configuration)'
@@ -49,21 +50,78 @@ $ImpCmdletRoles = [ordered]@{
 }
 
 function Get-ImpMissingCommands([string[]]$Name) {
-    # A Management Shell session holds only the cmdlets the admin's roles grant.
-    @($Name | Where-Object { -not (Get-Command -Name $_ -ErrorAction SilentlyContinue) })
+    # A Management Shell session holds only the cmdlets the admin's roles grant. $Name: cmdlets, each
+    # optionally followed by the parameters needed ("New-ManagementScope -Name"); only cmdlets are returned.
+    @($Name | ForEach-Object { ([string]$_ -split ' ')[0] } | Select-Object -Unique | Where-Object { -not (Get-Command -Name $_ -ErrorAction SilentlyContinue) })
+}
+
+function Get-ImpMissingParameters([string[]]$Name) {
+    # ... and each cmdlet with only the parameters their role entries grant: implicit remoting's proxy
+    # declares no others. "Cmdlet -Parameter" for each one missing from a cmdlet that is there.
+    $missing = New-Object System.Collections.ArrayList
+    foreach ($spec in $Name) {
+        $words = @(([string]$spec -split ' ') | Where-Object { $_ })
+        $command = Get-Command -Name $words[0] -ErrorAction SilentlyContinue
+        if ($null -eq $command) { continue }
+        foreach ($word in @($words | Select-Object -Skip 1)) {
+            $parameter = $word.TrimStart('-')
+            if (-not $command.Parameters.ContainsKey($parameter)) {
+                $entry = $words[0] + ' -' + $parameter
+                if (-not $missing.Contains($entry)) { [void]$missing.Add($entry) }
+            }
+        }
+    }
+    $missing.ToArray()
 }
 
 function Get-ImpMissingCommandText([string[]]$Missing) {
-    $parts = @($Missing | ForEach-Object { $_ + ' (role: ' + $ImpCmdletRoles[$_] + ')' })
-    'This Management Shell session has no ' + ($parts -join ', ') + '. The session holds only the cmdlets your management roles grant.'
+    $parts = @($Missing | ForEach-Object { $_ + ' (role: ' + $ImpCmdletRoles[([string]$_ -split ' ')[0]] + ')' })
+    'This Management Shell session has no ' + ($parts -join ', ') + '. The session holds only the cmdlets and parameters your management roles grant.'
+}
+
+function Stop-ImpMissing([string]$Message, [string]$Target) {
+    # imp reports this as a missing permission (exit 3), before anything was changed.
+    $exception = New-Object System.Management.Automation.CommandNotFoundException $Message
+    $record = New-Object System.Management.Automation.ErrorRecord ($exception, 'ImpCmdletMissing', [System.Management.Automation.ErrorCategory]::PermissionDenied, $Target)
+    throw $record
 }
 
 function Assert-ImpCommands([string[]]$Name) {
     $missing = @(Get-ImpMissingCommands $Name)
+    if ($missing.Count -eq 0) { $missing = @(Get-ImpMissingParameters $Name) }
     if ($missing.Count -eq 0) { return }
-    $exception = New-Object System.Management.Automation.CommandNotFoundException (Get-ImpMissingCommandText $missing)
-    $record = New-Object System.Management.Automation.ErrorRecord ($exception, 'ImpCmdletMissing', [System.Management.Automation.ErrorCategory]::PermissionDenied, ($missing -join ','))
-    throw $record
+    Stop-ImpMissing (Get-ImpMissingCommandText $missing) ($missing -join ',')
+}
+
+function Test-ImpNotFound($ErrorRecord) {
+    # Through remoting the exception is a RemoteException; Exchange's type survives in the reason and the id.
+    ([string]$ErrorRecord.CategoryInfo.Reason + ' ' + $ErrorRecord.Exception.GetType().Name + ' ' + [string]$ErrorRecord.FullyQualifiedErrorId) -match 'NotFound'
+}
+
+function Get-ImpCaller {
+    # Who runs the Management Shell: the account of a remote session opened with a stored credential
+    # (connect.ps1), else this computer's user (the local loader and Kerberos use it).
+    if ($ImpCallerAccount) { return [string]$ImpCallerAccount }
+    # $null where Windows identities do not exist (pwsh off Windows): the check is then left to Exchange.
+    try { [string][System.Security.Principal.WindowsIdentity]::GetCurrent().Name } catch { $null }
+}
+
+function Assert-ImpCanDelegate {
+    # Exchange assigns (and removes) ApplicationImpersonation only for an admin who holds a delegating
+    # assignment of it, directly or through a role group: Organization Management has one. Checked before
+    # anything changes. An admin imp cannot look up (no Get-User, a local account) is left to Exchange.
+    if (@(Get-ImpMissingCommands @('Get-User')).Count -gt 0) { return }
+    $caller = Get-ImpCaller
+    if (-not $caller) { return }
+    try { $me = Get-User -Identity $caller -ErrorAction Stop }
+    catch {
+        if (Test-ImpNotFound $_) { return }
+        throw
+    }
+    $delegating = @(Get-ManagementRoleAssignment -RoleAssignee ([string]$me.DistinguishedName) -Role ApplicationImpersonation -Delegating $true -ErrorAction Stop | Where-Object { $_.Enabled })
+    if ($delegating.Count -gt 0) { return }
+    $fix = 'add ' + $caller + ' to the Organization Management role group (it holds one), or have a member of it run: New-ManagementRoleAssignment -Role ApplicationImpersonation -User ' + (ConvertTo-ImpOpathValue $caller) + ' -Delegating'
+    Stop-ImpMissing ($caller + ' holds no delegating ApplicationImpersonation assignment; Exchange assigns or removes the role only for an admin who holds one. Fix: ' + $fix + '.') $caller
 }
 
 function Get-ImpEwsVirtualDirectories {

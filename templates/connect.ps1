@@ -39,6 +39,8 @@ elseif ($ImpMode -eq 'remote') {
         [Array]::Clear($ImpPlain, 0, $ImpPlain.Length)
         $ImpBytes.Clear()
         $ImpSessionArguments.Credential = New-Object System.Management.Automation.PSCredential ([string]$Parameters.credentialUser, $ImpSecret)
+        # The Exchange caller is this account, not the computer's user (Get-ImpCaller).
+        $ImpCallerAccount = [string]$Parameters.credentialUser
         Remove-Variable ImpSecret, ImpSecretKey, ImpBytes, ImpPlain, ImpChars, ImpChar, ImpBlock -ErrorAction SilentlyContinue
     }
     # Exchange limits PowerShell sessions per user: imp removes the session before PowerShell exits

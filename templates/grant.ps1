@@ -6,8 +6,13 @@
 # assignment's imp-made scope is brought to the requested filter in place (Set-ManagementScope).
 
 $wantsScope = [bool]$Parameters.scopeRooms -or @($Parameters.scopeGroups | Where-Object { $null -ne $_ }).Count -gt 0
-$needed = @('Get-Mailbox', 'Get-ManagementRoleAssignment', 'New-ManagementRoleAssignment')
-if ($wantsScope) { $needed += @('Get-Group', 'Get-ManagementScope', 'New-ManagementScope', 'Set-ManagementScope', 'Remove-ManagementScope') }
+# Each cmdlet with the parameters this grant passes: a session may hold a cmdlet without all of them.
+$needed = @('Get-Mailbox -Identity', 'Get-ManagementRoleAssignment -RoleAssignee -Role -Delegating', 'New-ManagementRoleAssignment -Name -Role -User')
+if ($wantsScope) {
+    $needed += @('Get-Group -Identity', 'Get-ManagementScope -Identity', 'New-ManagementScope -Name -RecipientRestrictionFilter',
+        'Set-ManagementScope -Identity -RecipientRestrictionFilter', 'Remove-ManagementScope -Identity',
+        'Get-ManagementRoleAssignment -CustomRecipientWriteScope', 'New-ManagementRoleAssignment -CustomRecipientWriteScope')
+}
 Assert-ImpCommands $needed
 
 $mailbox = Get-ImpMailbox ([string]$Parameters.account)
@@ -82,6 +87,9 @@ if ($existing.Count -gt 0) {
     $result.status = 'scope-updated'
     return [pscustomobject]$result
 }
+
+# From here on grant makes an assignment: Exchange lets only an admin with a delegating assignment do that.
+Assert-ImpCanDelegate
 
 $createScope = $false
 $updateScope = $false

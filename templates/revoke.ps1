@@ -2,7 +2,7 @@
 # management scope imp created for one when no other assignment uses it.
 # Input ($Parameters): account, name (optional: only this assignment), scopeSuffix, dryRun (bool).
 
-Assert-ImpCommands @('Get-Mailbox', 'Get-ManagementRoleAssignment', 'Remove-ManagementRoleAssignment', 'Remove-ManagementScope')
+Assert-ImpCommands @('Get-Mailbox -Identity', 'Get-ManagementRoleAssignment -RoleAssignee -Role -Delegating -CustomRecipientWriteScope', 'Remove-ManagementRoleAssignment -Identity', 'Remove-ManagementScope -Identity')
 $mailbox = Get-ImpMailbox ([string]$Parameters.account)
 $result = [ordered]@{
     status    = 'unknown'
@@ -36,6 +36,7 @@ foreach ($scope in $scopesToRemove) {
 if ($direct.Count -eq 0) { $result.status = 'nothing' }
 elseif ($Parameters.dryRun) { $result.status = 'planned' }
 else {
+    Assert-ImpCanDelegate
     foreach ($assignment in $direct) {
         Remove-ManagementRoleAssignment -Identity $assignment.name -Confirm:$false -ErrorAction Stop
         $result.removed += $assignment

@@ -34,11 +34,6 @@ catch {
 $assignments = @(Get-ImpImpersonationAssignments $mailbox)
 $result.assignments = $assignments
 
-function Test-ImpNotFound($ErrorRecord) {
-    # Through remoting the exception is a RemoteException; Exchange's type survives in the reason and the id.
-    ([string]$ErrorRecord.CategoryInfo.Reason + ' ' + $ErrorRecord.Exception.GetType().Name + ' ' + [string]$ErrorRecord.FullyQualifiedErrorId) -match 'NotFound'
-}
-
 function Resolve-ImpGroup([string]$Identity) {
     # Get-Group serves every security and distribution group, mail-enabled or not; a dynamic
     # distribution group is not a group to it.

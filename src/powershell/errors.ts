@@ -33,7 +33,7 @@ export class PowerShellCommandError extends ImpError {
         // Not found is bad input (a name or address Exchange does not have): UNKNOWN, as for a bad flag.
         exitCode: connecting || notFound || missing ? ExitCode.UNKNOWN : ExitCode.CRITICAL,
         suggestion: missing
-          ? 'Have an Exchange administrator assign you the role named (Organization Management holds them all), then open a new session and run imp again. "imp script" shows the PowerShell for someone who holds it.'
+          ? 'Have an Exchange administrator give you the role or assignment named (Organization Management holds them all), then open a new session and run imp again. "imp script" shows the PowerShell for someone who holds it.'
           : connecting
           ? connectFix(record)
           : notFound

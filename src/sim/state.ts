@@ -102,11 +102,27 @@ export interface SimOrganization {
 }
 
 /**
- * The admin who runs the Management Shell. A session holds only the cmdlets their management roles grant
- * (see Roles.ps1 for which role grants which cmdlet). Absent: Organization Management's roles, i.e. all.
+ * The admin who runs the Management Shell. A session holds only the cmdlets their management roles grant, each
+ * with only the parameters the roles' entries grant (see Roles.ps1). Absent: Organization Management's roles, i.e. all.
  */
 export interface SimAdmin {
+  /** Built-in management roles (Roles.ps1 lists which cmdlets each grants, with every parameter). */
   roles: string[];
+  /** Custom roles: a child of a built-in role whose entries keep only the listed parameters (New-ManagementRole -Parent, Set-ManagementRoleEntry -Parameters). */
+  customRoles?: SimCustomRole[];
+  /**
+   * Who the admin is, as DOMAIN\sam: the Exchange caller (a delegating assignment of a role is needed to assign it) and the
+   * computer's user. Absent: the computer's user if the directory has it, else the seeded Administrator.
+   */
+  account?: string;
+}
+
+export interface SimCustomRole {
+  name: string;
+  /** The built-in role it was made from; it can hold only entries its parent has. */
+  parent: string;
+  /** cmdlet → the parameters its entry keeps. */
+  cmdlets: Record<string, string[]>;
 }
 
 /** What the machine running imp's PowerShell has besides Exchange; read when the module is imported. */

@@ -40,7 +40,7 @@ describe('imp grant / revoke', function () {
     assert.equal(assignments[0].roleAssigneeName, 'Booking Service');
 
     const calls = lab.calls();
-    assert.deepEqual(new Set(calls.map((c) => c.cmdlet)), new Set(['Get-Mailbox', 'Get-ManagementRoleAssignment', 'New-ManagementRoleAssignment']));
+    assert.deepEqual(new Set(calls.map((c) => c.cmdlet)), new Set(['Get-Mailbox', 'Get-ManagementRoleAssignment', 'Get-User', 'New-ManagementRoleAssignment']));
     const pids = new Set(calls.map((c) => c.pid));
     assert.equal(pids.size, 1, 'one PowerShell process for the whole grant');
     assert.ok(!alive([...pids][0]), 'and it is gone when imp exits');

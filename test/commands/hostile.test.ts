@@ -14,6 +14,8 @@ const ACCOUNT = 'svc-booking@contoso.com';
 const INTENDED = new Set([
   'Get-Mailbox', 'Get-Group', 'Get-ManagementRoleAssignment', 'New-ManagementRoleAssignment',
   'Remove-ManagementRoleAssignment', 'Get-ManagementScope', 'New-ManagementScope', 'Remove-ManagementScope',
+  // grant and revoke look up the admin running them (their delegating assignment).
+  'Get-User',
 ]);
 
 /** Runs `check`; a UsageError is a refusal (fine, and must say what is wrong). */

@@ -11,7 +11,7 @@ import { PowerShellCommandError } from '../../src/powershell/errors';
 import { PowerShellSession } from '../../src/powershell/session';
 import { writeState, type SimUser } from '../../src/sim/state';
 import { PWSH, runImp, shellLab, type Lab } from '../helpers/imp';
-import { moduleWithCmdlets } from '../helpers/sim-state';
+import { moduleWithCmdlets, runSimShell } from '../helpers/sim-state';
 
 const ACCOUNT = 'svc-booking@contoso.com';
 const fixtures = join(__dirname, 'fixtures');
@@ -108,6 +108,62 @@ describe('imp and Exchange as admins run it', function () {
     assert.match(error.message, /no New-ManagementRoleAssignment \(role: Role Management, plus a delegating ApplicationImpersonation assignment/);
     assert.doesNotMatch(run.stderr, /not recognized|spelling/);
     assert.equal(lab.calls().length, 0, 'no cmdlet ran');
+  });
+
+  it('a role that grants a cmdlet without a parameter, and an admin without the delegating assignment: each named with its fix, exit 3, nothing changed', async () => {
+    const ALL_READS = ['View-Only Configuration', 'View-Only Recipients', 'Mail Recipients'];
+    const state = lab.state();
+    // A custom role made from Role Management whose entry keeps New-ManagementRoleAssignment without its scope parameters.
+    state.admin = {
+      roles: ALL_READS,
+      customRoles: [{ name: 'Limited Role Management', parent: 'Role Management', cmdlets: { 'New-ManagementRoleAssignment': ['Name', 'Role', 'User'], 'New-ManagementScope': ['Name', 'RecipientRestrictionFilter'], 'Set-ManagementScope': ['Identity', 'RecipientRestrictionFilter'], 'Remove-ManagementScope': ['Identity'] } }],
+    };
+    writeState(lab.settings.stateDir, state);
+    const sim = await runSimShell<{ parameters: string[]; unknown: { errorId: string; message: string }; user2: null; refused: { reason: string; category: string; message: string } }>(
+      lab.settings.exchangeModule,
+      `
+      $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+      [ordered]@{
+          parameters = @((Get-Command New-ManagementRoleAssignment).Parameters.Keys | Where-Object { $common -notcontains $_ })
+          unknown    = Get-SimError { New-ManagementRoleAssignment -Role ApplicationImpersonation -User user2 -CustomRecipientWriteScope 'x' }
+          user2      = Get-SimError { New-ManagementRoleAssignment -Role ApplicationImpersonation -User user2 }
+          # Exchange itself refuses an admin without the delegating assignment (state.admin.account is read per call).
+          refused    = & {
+              $path = Join-Path $Data.stateDir 'state.json'
+              $state = Get-Content -LiteralPath $path -Raw | ConvertFrom-Json
+              $state.admin | Add-Member -NotePropertyName account -NotePropertyValue 'CONTOSO\\user1'
+              [System.IO.File]::WriteAllText($path, (ConvertTo-Json -InputObject $state -Depth 20))
+              Get-SimError { New-ManagementRoleAssignment -Role ApplicationImpersonation -User user3 }
+          }
+      }`,
+      { stateDir: lab.settings.stateDir },
+    );
+    assert.deepEqual(sim.output.parameters.sort(), ['Name', 'Role', 'User']);
+    assert.match(sim.output.unknown.errorId, /^NamedParameterNotFound/);
+    assert.match(sim.output.unknown.message, /cannot be found that matches parameter name 'CustomRecipientWriteScope'/);
+    assert.equal(sim.output.user2, null, 'the Administrator (Organization Management) may assign the role');
+    assert.equal(sim.output.refused.reason, 'RoleAssignmentDelegationException');
+    assert.match(sim.output.refused.message, /delegating role assignment to the management role/);
+
+    const callsBefore = lab.calls().length;
+    const scoped = await lab.imp(['--json', 'grant', '--account', ACCOUNT, '--scope-rooms']);
+    assert.equal(scoped.code, 3, scoped.stderr);
+    const missing = JSON.parse(scoped.stdout).error;
+    assert.equal(missing.code, 'EXCHANGE_CMDLET_MISSING');
+    assert.match(missing.message, /no New-ManagementRoleAssignment -CustomRecipientWriteScope \(role: Role Management/);
+
+    // user1 runs the shell with Role Management but is not in Organization Management: no delegating assignment.
+    const helpdesk = lab.state();
+    helpdesk.admin = { roles: ['Role Management', ...ALL_READS], account: 'CONTOSO\\user1' };
+    writeState(lab.settings.stateDir, helpdesk);
+    const run = await lab.imp(['--json', 'grant', '--account', ACCOUNT, '--scope-rooms']);
+    assert.equal(run.code, 3, run.stderr);
+    const denied = JSON.parse(run.stdout).error;
+    assert.equal(denied.code, 'EXCHANGE_CMDLET_MISSING');
+    assert.match(denied.message, /CONTOSO\\user1 holds no delegating ApplicationImpersonation assignment[\s\S]*Organization Management[\s\S]*New-ManagementRoleAssignment -Role ApplicationImpersonation -User 'CONTOSO\\user1' -Delegating/);
+    assert.equal(lab.state().scopes.length, 0, 'no scope made');
+    assert.equal(regularAssignments(lab).length, 1, 'only the one user2 got from the Administrator above');
+    assert.ok(!lab.calls().slice(callsBefore).some((c) => /^(New|Set|Remove)-/.test(c.cmdlet)), 'imp tried no change');
   });
 
   it('--exchange local runs Exchange\'s loader under its own error handling, then works', async () => {

@@ -21,7 +21,8 @@ describe('README roles table', () => {
     const common = readFileSync(join(root, 'templates', 'common.ps1'), 'utf8');
     for (const name of ['grant', 'revoke', 'verify']) {
       const text = readFileSync(join(root, 'templates', `${name}.ps1`), 'utf8');
-      for (const [, cmdlet] of text.matchAll(/'((?:Get|New|Set|Remove)-[A-Za-z]+)'/g)) {
+      // A check names the cmdlet alone or followed by the parameters it needs ('New-ManagementScope -Name').
+      for (const [, cmdlet] of text.matchAll(/'((?:Get|New|Set|Remove)-[A-Za-z]+)[ ']/g)) {
         assert.match(common, new RegExp(`'${cmdlet}'\\s*=`), `${name}.ps1 checks ${cmdlet}, which has no role in $ImpCmdletRoles`);
       }
     }

@@ -19,6 +19,10 @@ $script:Messages = @{
     ExclusiveScopeConfirm    = 'Creating the exclusive scope "{0}" immediately blocks every non-exclusive assignment from the recipients it matches.'
     AllGroupMembers          = 'All Group Members'
     AssignmentMethodAlone    = 'The AssignmentMethod parameter can only be used together with the RoleAssignee parameter.'
+    # Exchange's text is not public. Modelled on the captured denial of New-ManagementRole ("You don't have access
+    # to create a new management role under the "Reset Password" management role. You must have enabled a
+    # delegating role assignment to the management role or its parent in the hierarchy ...", blog.manton.im 2015).
+    NoDelegatingAssignment   = 'You don''t have access to create or remove a role assignment of the "{0}" management role. You must have enabled a delegating role assignment to the management role.'
     RelativeScopeUnsupported = 'The simulated Exchange supports only the Organization recipient write scope, not "{0}".'
     # The simulator's own trouble, not an Exchange text.
     NotSimulated             = 'The simulated Exchange does not model the parameter -{0}. It exists in Exchange: extend the simulator before relying on it.'

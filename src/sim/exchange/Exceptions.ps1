@@ -31,6 +31,11 @@ class InvalidFilterException : SimException {
     InvalidFilterException([string] $message) : base($message) { $this.Category = 'InvalidArgument' }
 }
 
+# Exchange's exception type for a caller without a delegating assignment is UNCONFIRMED; this name is the simulator's.
+class RoleAssignmentDelegationException : SimException {
+    RoleAssignmentDelegationException([string] $message) : base($message) { $this.Category = 'PermissionDenied' }
+}
+
 class ManagementScopeInUseException : SimException {
     ManagementScopeInUseException([string] $message) : base($message) {}
 }

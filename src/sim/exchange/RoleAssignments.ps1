@@ -188,6 +188,7 @@ function ConvertTo-SimEffectiveRows($State, $Row) {
 
 function New-SimAssignmentRecord($State, [System.Collections.IDictionary] $Bound, [string] $ParameterSet) {
     Assert-SimRole $Bound['Role']
+    Assert-SimCanDelegate $State $script:ImpersonationRole
     if ($ParameterSet -eq 'User') {
         $assignee = Resolve-SimIdentity $State $State.users $Bound['User']
         $assigneeType = 'User'
@@ -357,6 +358,9 @@ function Remove-ManagementRoleAssignment {
     process {
         Remove-SimRbacObject $PSCmdlet $PSBoundParameters 'assignments' 'management role assignment' {
             param($state, $identity) Resolve-SimIdentity $state $state.assignments $identity 'Assignment'
+        } {
+            # Removing an assignment needs the same delegating assignment as making one (the less convenient reading).
+            param($state, $assignment) Assert-SimCanDelegate $state $assignment.role
         }
     }
 }

@@ -1,8 +1,12 @@
-# Which management role grants which simulated cmdlet. A Management Shell session (remote or local) holds only
-# the cmdlets the admin's roles grant: ExchangeSim.psm1 exports those, read from state.admin.roles when the
-# module is imported. Without state.admin the admin holds Organization Management's roles: every cmdlet.
+# Which management role grants which simulated cmdlet, and which of its parameters. A Management Shell session
+# (remote or local) holds only the cmdlets the admin's roles grant, each with only the parameters their role
+# entries grant (implicit remoting's proxy functions declare no others): ExchangeSim.psm1 exports those, read
+# from state.admin when the module is imported. Without state.admin the admin holds Organization Management's
+# roles: every cmdlet with every parameter.
 # From Microsoft's "Role Management permissions", "Recipients permissions" and "Client Access permissions"
 # pages and each role's cmdlet list (Get-ManagementRoleEntry "<role>\*"), for the cmdlets simulated here.
+# A built-in role's entry grants every parameter of its cmdlet; state.admin.customRoles model the custom
+# roles admins make (New-ManagementRole -Parent, then Set-ManagementRoleEntry -Parameters / Remove-...).
 $script:RoleCmdlets = [ordered]@{
     'Role Management'              = @('New-ManagementRoleAssignment', 'Get-ManagementRoleAssignment', 'Remove-ManagementRoleAssignment',
         'New-ManagementScope', 'Get-ManagementScope', 'Set-ManagementScope', 'Remove-ManagementScope')
@@ -14,20 +18,100 @@ $script:RoleCmdlets = [ordered]@{
     'Exchange Virtual Directories' = @('Get-WebServicesVirtualDirectory', 'Set-WebServicesVirtualDirectory')
 }
 
-function Get-SimAdminRoles {
-    # The roles of the admin running the shell; $null means all of them (Organization Management).
+# The one the lab's admin is when the computer's user is not in the simulated directory (a Linux test user):
+# the seeded Administrator, a member of Organization Management.
+$script:DefaultAdminAccount = 'administrator'
+
+function Get-SimAdmin {
+    # state.admin, or $null (Organization Management: everything).
     try { $state = Read-SimState } catch { return $null }
     $admin = $state.PSObject.Properties['admin']
-    if ($null -eq $admin -or $null -eq $admin.Value) { return $null }
-    return [string[]]@($admin.Value.roles)
+    if ($null -eq $admin) { return $null }
+    return $admin.Value
+}
+
+function Get-SimAdminProperty($Admin, [string] $Name) {
+    if ($null -eq $Admin) { return $null }
+    $property = $Admin.PSObject.Properties[$Name]
+    if ($null -eq $property) { return $null }
+    return $property.Value
+}
+
+function Get-SimGrantedEntries {
+    # cmdlet -> $null (every parameter) or the list of parameters the admin's roles grant for it.
+    $admin = Get-SimAdmin
+    $roles = Get-SimAdminProperty $admin 'roles'
+    $granted = [ordered]@{}
+    foreach ($role in $script:RoleCmdlets.Keys) {
+        if ($null -ne $admin -and -not (Test-SimTextIn $role @($roles))) { continue }
+        foreach ($cmdlet in $script:RoleCmdlets[$role]) { $granted[$cmdlet] = $null }
+    }
+    foreach ($custom in @(Get-SimAdminProperty $admin 'customRoles')) {
+        if ($null -eq $custom) { continue }
+        # A child role holds only entries its parent has (Exchange refuses any other).
+        $parentCmdlets = $script:RoleCmdlets[[string]$custom.parent]
+        foreach ($entry in $custom.cmdlets.PSObject.Properties) {
+            if ($null -eq $parentCmdlets -or -not (Test-SimTextIn $entry.Name $parentCmdlets)) { continue }
+            if ($granted.Contains($entry.Name) -and $null -eq $granted[$entry.Name]) { continue }
+            $parameters = [System.Collections.Generic.List[string]]::new()
+            if ($granted.Contains($entry.Name)) { $parameters.AddRange([string[]]$granted[$entry.Name]) }
+            foreach ($name in @($entry.Value)) { if (-not $parameters.Contains([string]$name)) { $parameters.Add([string]$name) } }
+            $granted[$entry.Name] = $parameters.ToArray()
+        }
+    }
+    return $granted
 }
 
 function Get-SimGrantedCmdlets {
-    $roles = Get-SimAdminRoles
-    $granted = [System.Collections.Generic.List[string]]::new()
-    foreach ($role in $script:RoleCmdlets.Keys) {
-        if ($null -ne $roles -and -not (Test-SimTextIn $role $roles)) { continue }
-        foreach ($cmdlet in $script:RoleCmdlets[$role]) { if (-not $granted.Contains($cmdlet)) { $granted.Add($cmdlet) } }
+    # The cmdlets exported as they are (every parameter granted).
+    $entries = Get-SimGrantedEntries
+    return ,[string[]]@($entries.Keys | Where-Object { $null -eq $entries[$_] })
+}
+
+function Publish-SimRestrictedCmdlets {
+    # A cmdlet granted with only some parameters becomes a proxy that declares only those, as implicit
+    # remoting's proxy does: any other parameter is a ParameterBindingException, and Get-Command shows what is
+    # there. The proxy (SimGranted-<cmdlet>) is reached through an alias with the cmdlet's name, and forwards
+    # to the full simulated cmdlet, which keeps its name in errors and the call log. Returns the names to export.
+    $entries = Get-SimGrantedEntries
+    $functions = [System.Collections.Generic.List[string]]::new()
+    $aliases = [System.Collections.Generic.List[string]]::new()
+    foreach ($cmdlet in @($entries.Keys)) {
+        $allowed = $entries[$cmdlet]
+        if ($null -eq $allowed) { continue }
+        $metadata = [System.Management.Automation.CommandMetadata]::new((Get-Command -Name $cmdlet -CommandType Function))
+        foreach ($name in @($metadata.Parameters.Keys)) {
+            if (-not (Test-SimTextIn $name ([string[]]$allowed))) { [void]$metadata.Parameters.Remove($name) }
+        }
+        $proxy = 'SimGranted-' + $cmdlet
+        # Bound to this module, so that the proxy finds the full cmdlet, which is not exported.
+        $body = $ExecutionContext.SessionState.Module.NewBoundScriptBlock([scriptblock]::Create([System.Management.Automation.ProxyCommand]::Create($metadata)))
+        Set-Item -Path ('function:script:' + $proxy) -Value $body
+        Set-Alias -Name $cmdlet -Value $proxy -Scope Script
+        $functions.Add($proxy)
+        $aliases.Add($cmdlet)
     }
-    return ,$granted.ToArray()
+    return @{ Functions = $functions.ToArray(); Aliases = $aliases.ToArray() }
+}
+
+function Get-SimExchangeCaller($State) {
+    # The AD user running the Management Shell: the computer's user (state.admin.account in a lab), or the
+    # lab's Administrator when that user is not in the simulated directory.
+    $found = Find-SimByIdentity $State $State.users (Get-SimCurrentUser)
+    if ($found.Count -eq 1) { return $found[0] }
+    return Resolve-SimIdentity $State $State.users $script:DefaultAdminAccount
+}
+
+function Assert-SimCanDelegate($State, [string] $Role) {
+    # Exchange creates an assignment of a role only for a caller who holds a delegating assignment of it,
+    # directly or through a (role) group: Organization Management holds one of ApplicationImpersonation.
+    $caller = Get-SimExchangeCaller $State
+    $principals = [System.Collections.Generic.List[string]]::new()
+    $principals.Add([string]$caller.distinguishedName)
+    foreach ($group in (Get-SimGroupsOf $State $caller.distinguishedName -Recurse -SecurityOnly)) { $principals.Add([string]$group.distinguishedName) }
+    foreach ($assignment in $State.assignments) {
+        if ($assignment.roleAssignmentDelegationType -eq 'Regular' -or -not $assignment.enabled) { continue }
+        if ((Test-SimText $assignment.role $Role) -and (Test-SimTextIn $assignment.roleAssignee $principals.ToArray())) { return }
+    }
+    throw [RoleAssignmentDelegationException]::new(($script:Messages.NoDelegatingAssignment -f $Role))
 }

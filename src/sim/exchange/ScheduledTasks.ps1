@@ -16,6 +16,9 @@ $script:TaskNeverRunTime = [datetime]::new(1999, 11, 30, 0, 0, 0, [System.DateTi
 $script:ServiceAccounts = @('SYSTEM', 'NT AUTHORITY\SYSTEM', 'LOCAL SERVICE', 'NT AUTHORITY\LOCAL SERVICE', 'NETWORK SERVICE', 'NT AUTHORITY\NETWORK SERVICE')
 
 function Get-SimCurrentUser {
+    # state.admin.account: the lab's admin is this computer's user too (Windows logon and Exchange caller).
+    $account = Get-SimAdminProperty (Get-SimAdmin) 'account'
+    if ($account) { return [string]$account }
     if ($env:USERDOMAIN -and $env:USERNAME) { return $env:USERDOMAIN + '\' + $env:USERNAME }
     return [System.Environment]::UserName
 }
