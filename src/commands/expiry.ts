@@ -344,6 +344,6 @@ function print(output: Output, report: ExpiryReport): void {
   if (output.quiet) output.summary(report.status, report.message);
   else output.line(report.message);
   if (report.status !== 'OK' && !output.json && !output.quiet) {
-    for (const fix of report.fix) process.stderr.write(`  fix: ${fix}\n`);
+    for (const fix of report.fix) output.fix(fix);
   }
 }
