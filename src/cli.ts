@@ -83,8 +83,8 @@ function reportFailure(output: Output, failure: { code: string; message: string;
 
 const INTERRUPTED = { code: 'INTERRUPTED', message: 'interrupted; nothing more was run.', suggestion: 'Run the command again and let it finish, or raise --timeout if it was waiting on Exchange.' };
 
-function unexpected(error: unknown): { code: string; message: string; suggestion: string } {
-  if (process.env.IMP_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+function unexpected(output: Output, error: unknown): { code: string; message: string; suggestion: string } {
+  if (process.env.IMP_DEBUG) output.note(`${(error as Error)?.stack ?? ''}`);
   return { code: 'INTERNAL', message: `unexpected failure: ${errorMessage(error)}`, suggestion: 'Run again with --verbose; if it persists, report it with the output.' };
 }
 
@@ -95,7 +95,8 @@ export async function main(argv = process.argv): Promise<ExitCode> {
   const stopInterrupts = interruption.install(() => reportFailure(new Output({ json }), INTERRUPTED));
   // A library that throws outside any promise imp awaits must not end imp with a stack trace and exit 1.
   const onStray = (error: unknown) => {
-    reportFailure(new Output({ json }), unexpected(error));
+    const output = new Output({ json });
+    reportFailure(output, unexpected(output, error));
     process.exit(ExitCode.UNKNOWN);
   };
   process.on('uncaughtException', onStray);
@@ -114,9 +115,9 @@ export async function main(argv = process.argv): Promise<ExitCode> {
       const message = error.message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ');
       error = new UsageError(/Did you mean/.test(message) ? message : `${message} (--help lists the options)`, 'Run the command with --help to see its options.');
     }
-    const lastWords: Record<string, unknown> = {};
-    for (const hook of failureHooks) Object.assign(lastWords, await hook(error, argv).catch(() => ({})));
     const output = new Output({ json, quiet: argv.includes('--quiet') || argv.includes('-q') });
+    const lastWords: Record<string, unknown> = {};
+    for (const hook of failureHooks) Object.assign(lastWords, await hook(error, argv, output).catch(() => ({})));
     if (interruption.interrupted && !(error instanceof ImpError && error.code !== 'POWERSHELL_EXITED')) {
       reportFailure(output, INTERRUPTED, lastWords);
       return ExitCode.UNKNOWN;
@@ -130,7 +131,7 @@ export async function main(argv = process.argv): Promise<ExitCode> {
       reportFailure(output, error, lastWords, usage);
       return error.exitCode;
     }
-    reportFailure(output, unexpected(error), lastWords);
+    reportFailure(output, unexpected(output, error), lastWords);
     return ExitCode.UNKNOWN;
   } finally {
     stopInterrupts();

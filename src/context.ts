@@ -70,7 +70,7 @@ export class CommandContext {
  * option commander refused, a bad configuration file): src/cli.ts runs them before printing the error, and
  * what they return joins the --json error document. expiry's event-log record is one.
  */
-export const failureHooks: ((error: unknown, argv: string[]) => Promise<Record<string, unknown>>)[] = [];
+export const failureHooks: ((error: unknown, argv: string[], output: Output) => Promise<Record<string, unknown>>)[] = [];
 
 function rootOf(command: Command): Command {
   let root = command;

@@ -86,7 +86,7 @@ export class Output {
     this.stderr.write(`  fix: ${text}\n`);
   }
 
-  /** Something the admin must know to finish by hand (stderr), even with --quiet; not a warning. */
+  /** A line on stderr as it is, even with --quiet: a step to finish by hand, a stack trace with IMP_DEBUG. */
   note(text: string): void {
     this.stderr.write(`${text}\n`);
   }

@@ -43,7 +43,7 @@ describe('source layout', () => {
       .flatMap((file) =>
         readFileSync(file, 'utf8')
           .split('\n')
-          .flatMap((line, i) => (/\bprocess\.stdout\b|\bconsole\.(log|info|warn|error|debug)\b/.test(line) ? [`${relative(src, file)}:${i + 1}: ${line.trim()}`] : [])),
+          .flatMap((line, i) => (/\bprocess\.stdout\b|\bprocess\.stderr\.write\b|\bconsole\.(log|info|warn|error|debug)\b/.test(line) ? [`${relative(src, file)}:${i + 1}: ${line.trim()}`] : [])),
       );
     assert.deepEqual(writers, []);
   });

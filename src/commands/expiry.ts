@@ -328,14 +328,14 @@ function flagValue(argv: string[], flag: string): string | undefined {
  * A run with --event-log that failed before it had a result (an option commander refused, a bad threshold or
  * configuration file) still logs event 1003: the scheduled check must never fail without a trace.
  */
-failureHooks.push(async (error, argv) => {
+failureHooks.push(async (error, argv, output) => {
   if (eventLogged || !argv.includes('--event-log') || !argv.includes('expiry')) return {};
   eventLogged = true;
   const account = flagValue(argv, '--account') ?? '(no --account)';
   const suggestion = error instanceof ImpError ? error.suggestion : undefined;
   const message = `UNKNOWN - ${account} cannot check the password expiry: ${errorMessage(error).replace(/^error: /, '')}`;
   const event = await writeEvent(expiryEventRecord('UNKNOWN', message, suggestion ? [suggestion] : []), flagValue(argv, '--powershell'));
-  if (!event.written) process.stderr.write(`warning: the failure was not written to the event log either: ${event.reason}.\n`);
+  if (!event.written) output.note(`warning: the failure was not written to the event log either: ${event.reason}.`);
   return { event };
 });
 
