@@ -1,19 +1,14 @@
 // check: the daily health check, verify and expiry in one exit code. It runs no template of its own; its
 // options are declared here because `imp schedule install` checks a check job's options against them.
 import type { Command } from 'commander';
-import { addEwsOptions } from '../ews/options';
+import { addEwsOptions, type EwsFlags } from '../ews/options';
 import { repeatable } from './action';
 
-export interface CheckOptions {
+export interface CheckOptions extends EwsFlags {
   account?: string;
   rooms?: boolean;
   group?: string[];
   mailbox?: string[];
-  ewsUrl?: string;
-  username?: string;
-  ca?: string;
-  insecure?: boolean;
-  passwordStdin?: boolean;
   warnDays?: string;
   criticalDays?: string;
   eventLog?: boolean;

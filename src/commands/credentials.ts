@@ -12,7 +12,7 @@ import {
   storeCredential,
 } from '../credentials/keychain';
 import { checkLogin, type LoginTarget } from '../credentials/login';
-import { addEwsOptions, readCaFile } from '../ews/options';
+import { addEwsOptions, readCaFile, type EwsFlags } from '../ews/options';
 import { assertOnPremisesUrl } from '../ews/connection';
 import { readNewPassword } from '../credentials/password';
 import { INSECURE_WARNING } from '../ews/failures';
@@ -22,15 +22,9 @@ interface AccountOptions {
   account?: string;
 }
 
-interface LoginOptions extends AccountOptions {
-  ewsUrl?: string;
-  username?: string;
-  ca?: string;
-  insecure?: boolean;
-}
+interface LoginOptions extends AccountOptions, Omit<EwsFlags, 'passwordStdin'> {}
 
-interface SetOptions extends LoginOptions {
-  passwordStdin?: boolean;
+interface SetOptions extends LoginOptions, Pick<EwsFlags, 'passwordStdin'> {
   test?: boolean;
 }
 

@@ -14,6 +14,15 @@ export interface EwsOptionSet {
   passwordStdin?: boolean | string;
 }
 
+/** What the EWS flags parse to; which of them a command has, its EwsOptionSet says. */
+export interface EwsFlags {
+  ewsUrl?: string;
+  username?: string;
+  ca?: string;
+  insecure?: boolean;
+  passwordStdin?: boolean;
+}
+
 export function addEwsOptions(command: Command, set: EwsOptionSet): Command {
   command
     .option('--ews-url <url>', `EWS endpoint, e.g. https://mail.contoso.com/EWS/Exchange.asmx (default: ${set.urlDefault})`)

@@ -5,10 +5,10 @@ import { isAbsolute, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { UsageError } from '../errors';
-import { addEwsOptions } from '../ews/options';
+import { addEwsOptions, type EwsFlags } from '../ews/options';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './status';
 
-export interface ExpiryFlags {
+export interface ExpiryFlags extends Omit<EwsFlags, 'insecure'> {
   account?: string;
   warnDays?: string;
   criticalDays?: string;
@@ -17,10 +17,6 @@ export interface ExpiryFlags {
   checkRunAs?: boolean;
   /** false with --no-powershell. */
   powershell?: boolean;
-  ewsUrl?: string;
-  username?: string;
-  ca?: string;
-  passwordStdin?: boolean;
   fix?: 'never-expires';
   dryRun?: boolean;
 }

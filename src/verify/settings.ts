@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { MAX_TIMER_MS, parseDuration } from '../duration';
 import { UsageError } from '../errors';
-import { readCaFile } from '../ews/options';
+import { readCaFile, type EwsFlags } from '../ews/options';
 import { checkAccount, checkAddress, checkGroupName } from '../exchange/names';
 import type { CommandContext } from '../context';
 
@@ -22,15 +22,10 @@ export interface VerifyTargetOptions {
   group?: string[];
 }
 
-export interface VerifyOptions extends VerifyTargetOptions {
-  username?: string;
-  ewsUrl?: string;
+export interface VerifyOptions extends VerifyTargetOptions, EwsFlags {
   wait?: string;
   pollInterval?: string;
   concurrency?: string;
-  ca?: string;
-  insecure?: boolean;
-  passwordStdin?: boolean;
   probe?: 'all' | 'canary';
   report?: string;
   /** false with --no-powershell. */
