@@ -16,7 +16,7 @@ function Test-SimDynamicGroup($Group) {
 
 function Get-SimParentDistinguishedName([string] $DistinguishedName) {
     # The container (OU) of an object: its DN without the first RDN. An escaped comma does not split.
-    $parts = [regex]::new('(?<!\\),').Split($DistinguishedName, 2)
+    $parts = $script:RdnSeparator.Split($DistinguishedName, 2)
     if ($parts.Count -lt 2) { return '' }
     return $parts[1]
 }
@@ -41,12 +41,19 @@ function Resolve-SimOrganizationalUnit($State, [string] $Identity) {
     throw (New-SimNotFound $State $Identity)
 }
 
+# Container DN -> its canonical name, kept for the process as Text.ps1's CanonicalPaths are.
+$script:ContainerNames = [System.Collections.Generic.Dictionary[string, string]]::new([System.StringComparer]::Ordinal)
+
 function ConvertTo-SimContainerCanonicalName($State, [string] $DistinguishedName) {
     # contoso.com/Contoso/Rooms for OU=Rooms,OU=Contoso,DC=contoso,DC=com; the domain alone for DC=...
-    $first = [regex]::new('(?<!\\),').Split($DistinguishedName, 2)[0]
+    $first = $script:RdnSeparator.Split($DistinguishedName, 2)[0]
     if ($first -match '^(?i:DC)=') { return $State.organization.domain }
+    $canonical = $null
+    if ($script:ContainerNames.TryGetValue($DistinguishedName, [ref]$canonical)) { return $canonical }
     $name = ($first -replace '^[^=]*=', '') -replace '\\(.)', '$1'
-    return ConvertTo-SimCanonicalName $State $DistinguishedName $name
+    $canonical = ConvertTo-SimCanonicalName $State $DistinguishedName $name
+    $script:ContainerNames[$DistinguishedName] = $canonical
+    return $canonical
 }
 
 function Test-SimUnderContainer([System.Collections.IDictionary] $Facts, [string] $ContainerDistinguishedName) {
@@ -77,20 +84,27 @@ function Get-SimSecurityGroups($State) {
 }
 
 function Find-SimByDistinguishedName($State, [string] $DistinguishedName) {
-    foreach ($user in $State.users) { if (Test-SimText $user.distinguishedName $DistinguishedName) { return $user } }
-    foreach ($group in $State.groups) { if (Test-SimText $group.distinguishedName $DistinguishedName) { return $group } }
+    # Compared inline, not through Test-SimText: this scans the whole directory, and a call per object
+    # costs more than the comparison.
+    $ignoreCase = [System.StringComparison]::OrdinalIgnoreCase
+    foreach ($user in $State.users) { if ([string]::Equals([string]$user.distinguishedName, $DistinguishedName, $ignoreCase)) { return $user } }
+    foreach ($group in $State.groups) { if ([string]::Equals([string]$group.distinguishedName, $DistinguishedName, $ignoreCase)) { return $group } }
     return $null
 }
 
-function Get-SimDirectoryKeys($State, $Object) {
-    # Every string Exchange accepts as the identity of a user, mailbox or group.
+function Get-SimDirectoryKeys($State, $Object, [bool] $WithPaths = $true) {
+    # Every string Exchange accepts as the identity of a user, mailbox or group. The two path forms
+    # (DOMAIN\sam and the canonical name) always hold a "\" or a "/": without $WithPaths they are left out,
+    # for a caller that knows the identity it looks for has neither.
     $keys = [System.Collections.Generic.List[string]]::new()
     $keys.Add($Object.name)
     $keys.Add($Object.samAccountName)
-    $keys.Add($State.organization.netbiosName + '\' + $Object.samAccountName)
     $keys.Add($Object.distinguishedName)
     $keys.Add($Object.guid)
-    $keys.Add((ConvertTo-SimCanonicalName $State $Object.distinguishedName $Object.name))
+    if ($WithPaths) {
+        $keys.Add($State.organization.netbiosName + '\' + $Object.samAccountName)
+        $keys.Add((ConvertTo-SimCanonicalName $State $Object.distinguishedName $Object.name))
+    }
     if (Test-SimIsGroup $Object) {
         if ($Object.primarySmtpAddress) { $keys.Add($Object.primarySmtpAddress); $keys.Add('smtp:' + $Object.primarySmtpAddress) }
     } else {
@@ -120,14 +134,17 @@ function Get-SimNamedKeys($State, $Object, [string] $Kind) {
 function Find-SimByIdentity($State, [object[]] $Items, [string] $Identity, [string] $Kind = 'Directory') {
     $found = [System.Collections.Generic.List[object]]::new()
     if (-not $Identity) { return ,$found.ToArray() }
-    $wanted = @($Identity)
+    # One set lookup per key: this runs over every object in the directory (50,000 in the benchmark).
+    $wanted = [System.Collections.Generic.HashSet[string]]::new([System.StringComparer]::OrdinalIgnoreCase)
+    [void]$wanted.Add($Identity)
     $parsedGuid = [guid]::Empty
-    if ([guid]::TryParse($Identity, [ref]$parsedGuid)) { $wanted += $parsedGuid.ToString() }
+    if ([guid]::TryParse($Identity, [ref]$parsedGuid)) { [void]$wanted.Add($parsedGuid.ToString()) }
+    $withPaths = $Identity.Contains('\') -or $Identity.Contains('/')
     foreach ($item in $Items) {
-        if ($Kind -eq 'Directory') { $keys = Get-SimDirectoryKeys $State $item }
+        if ($Kind -eq 'Directory') { $keys = Get-SimDirectoryKeys $State $item $withPaths }
         else { $keys = Get-SimNamedKeys $State $item $Kind }
         foreach ($key in $keys) {
-            if (Test-SimTextIn $key $wanted) { $found.Add($item); break }
+            if ($null -ne $key -and $wanted.Contains($key)) { $found.Add($item); break }
         }
     }
     return ,$found.ToArray()
@@ -150,17 +167,37 @@ function Select-SimByIdentity($State, [object[]] $Items, [System.Collections.IDi
     return Select-SimResultSize $Items $Bound['ResultSize']
 }
 
-function Get-SimGroupsOf($State, [string] $MemberDistinguishedName, [switch] $Recurse, [switch] $SecurityOnly) {
+function Get-SimMembershipIndex($State) {
+    # Member DN -> the groups that list it, in state order: built once by a cmdlet that asks for the groups
+    # of every object it lists, instead of scanning every group's members for each object.
+    $index = [System.Collections.Generic.Dictionary[string, System.Collections.Generic.List[object]]]::new([System.StringComparer]::OrdinalIgnoreCase)
+    foreach ($group in $State.groups) {
+        foreach ($member in $group.members) {
+            $groups = $null
+            if (-not $index.TryGetValue($member, [ref]$groups)) {
+                $groups = [System.Collections.Generic.List[object]]::new()
+                $index[$member] = $groups
+            }
+            $groups.Add($group)
+        }
+    }
+    return ,$index
+}
+
+function Get-SimGroupsOf($State, [string] $MemberDistinguishedName, [switch] $Recurse, [switch] $SecurityOnly, $Memberships) {
     # Groups that list the member; with -Recurse also the groups containing those groups (cycles are safe).
+    # $Memberships (Get-SimMembershipIndex of the same state) saves the scan.
     $result = [System.Collections.Generic.List[object]]::new()
     $seen = [System.Collections.Generic.HashSet[string]]::new([System.StringComparer]::OrdinalIgnoreCase)
     $pending = [System.Collections.Generic.Queue[string]]::new()
     $pending.Enqueue($MemberDistinguishedName)
+    if ($null -eq $Memberships) { $Memberships = Get-SimMembershipIndex $State }
     while ($pending.Count -gt 0) {
         $current = $pending.Dequeue()
-        foreach ($group in $State.groups) {
+        $listing = $null
+        if (-not $Memberships.TryGetValue($current, [ref]$listing)) { continue }
+        foreach ($group in $listing) {
             if ($SecurityOnly -and -not (Test-SimTextIn $group.recipientTypeDetails $script:SecurityGroupTypes)) { continue }
-            if (-not (Test-SimTextIn $current $group.members)) { continue }
             if (-not $seen.Add($group.distinguishedName)) { continue }
             $result.Add($group)
             if ($Recurse) { $pending.Enqueue($group.distinguishedName) }
@@ -172,10 +209,11 @@ function Get-SimGroupsOf($State, [string] $MemberDistinguishedName, [switch] $Re
 function Get-SimDynamicGroupMembers($State, $Group) {
     # What Exchange computes for a dynamic group: the recipients its filter selects under its container.
     $tree = ConvertFrom-SimFilter $Group.recipientFilter
+    $memberships = Get-SimMembershipIndex $State
     $result = [System.Collections.Generic.List[object]]::new()
     foreach ($recipient in (Get-SimRecipients $State)) {
         if (Test-SimDynamicGroup $recipient) { continue }
-        $facts = Get-SimDirectoryFacts $State $recipient
+        $facts = Get-SimDirectoryFacts $State $recipient $memberships
         if ($Group.recipientContainer -and -not (Test-SimUnderContainer $facts $Group.recipientContainer)) { continue }
         if (Test-SimFilter $tree $facts) { $result.Add($recipient) }
     }
@@ -203,12 +241,19 @@ function Get-SimGroupMemberUsers($State, $Group) {
     return ,$result.ToArray()
 }
 
-function Get-SimDirectoryFacts($State, $Object) {
+function Get-SimDirectoryFacts($State, $Object, $Memberships) {
     # One property bag per user or group, named as Exchange and the AD module name them. Filters are
-    # evaluated against it and the output objects are read from it.
+    # evaluated against it and the output objects are read from it. A cmdlet that lists many objects
+    # passes $Memberships (Get-SimMembershipIndex), built once for all of them.
     $isGroup = Test-SimIsGroup $Object
+    if ($null -eq $Memberships) { $Memberships = Get-SimMembershipIndex $State }
+    # The groups that list it directly, each once (Get-SimGroupsOf without -Recurse, inlined: this runs per object).
     $memberOf = [System.Collections.Generic.List[string]]::new()
-    foreach ($group in (Get-SimGroupsOf $State $Object.distinguishedName)) { $memberOf.Add($group.distinguishedName) }
+    $listing = $null
+    if ($Memberships.TryGetValue([string]$Object.distinguishedName, [ref]$listing)) {
+        $seen = [System.Collections.Generic.HashSet[string]]::new([System.StringComparer]::OrdinalIgnoreCase)
+        foreach ($group in $listing) { if ($seen.Add($group.distinguishedName)) { $memberOf.Add($group.distinguishedName) } }
+    }
     $facts = @{
         Name              = $Object.name
         SamAccountName    = $Object.samAccountName

@@ -1,7 +1,7 @@
 # Get-Mailbox and Get-Recipient.
 
-function ConvertTo-SimMailboxOutput($State, $User) {
-    $facts = Get-SimDirectoryFacts $State $User
+function ConvertTo-SimMailboxOutput($State, $User, $Memberships) {
+    $facts = Get-SimDirectoryFacts $State $User $Memberships
     return [pscustomobject]@{
         Name                 = $facts.Name
         Alias                = $facts.Alias
@@ -23,8 +23,8 @@ function ConvertTo-SimMailboxOutput($State, $User) {
     }
 }
 
-function ConvertTo-SimRecipientOutput($State, $Object) {
-    $facts = Get-SimDirectoryFacts $State $Object
+function ConvertTo-SimRecipientOutput($State, $Object, $Memberships) {
+    $facts = Get-SimDirectoryFacts $State $Object $Memberships
     return [pscustomobject]@{
         Name                 = $facts.Name
         Alias                = $facts.Alias
@@ -59,16 +59,17 @@ function Get-Mailbox {
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
         Assert-SimModelled $PSBoundParameters @('Anr', 'Database', 'Server', 'SortBy', 'Arbitration', 'Archive')
-        $state = Read-SimState
+        $state = Read-SimState -Shared
         $tree = $null
         if ($PSBoundParameters.ContainsKey('Filter')) { $tree = ConvertFrom-SimFilter $Filter }
         $container = $null
         if ($PSBoundParameters.ContainsKey('OrganizationalUnit')) { $container = (Resolve-SimOrganizationalUnit $state $OrganizationalUnit).DistinguishedName }
+        $memberships = Get-SimMembershipIndex $state
         $mailboxes = [System.Collections.Generic.List[object]]::new()
         foreach ($user in (Get-SimMailboxUsers $state)) {
             if ($RecipientTypeDetails -and -not (Test-SimTextIn $user.mailbox.recipientTypeDetails $RecipientTypeDetails)) { continue }
             if ($null -ne $tree -or $null -ne $container) {
-                $facts = Get-SimDirectoryFacts $state $user
+                $facts = Get-SimDirectoryFacts $state $user $memberships
                 if ($null -ne $container -and -not (Test-SimUnderContainer $facts $container)) { continue }
                 if ($null -ne $tree -and -not (Test-SimFilter $tree $facts)) { continue }
             }
@@ -79,7 +80,7 @@ function Get-Mailbox {
         } else {
             $selected = Select-SimResultSize $mailboxes.ToArray() $ResultSize
         }
-        $output = foreach ($user in $selected) { ConvertTo-SimMailboxOutput $state $user }
+        $output = foreach ($user in $selected) { ConvertTo-SimMailboxOutput $state $user $memberships }
     } catch {
         Write-SimRemoteError $PSCmdlet $_ $MyInvocation.MyCommand.Name; return
     }
@@ -107,15 +108,16 @@ function Get-Recipient {
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
         Assert-SimModelled $PSBoundParameters @('Database', 'Properties', 'SortBy')
-        $state = Read-SimState
+        $state = Read-SimState -Shared
         $filters = [System.Collections.Generic.List[object]]::new()
         if ($PSBoundParameters.ContainsKey('RecipientPreviewFilter')) { $filters.Add((ConvertFrom-SimFilter $RecipientPreviewFilter)) }
         if ($PSBoundParameters.ContainsKey('Filter')) { $filters.Add((ConvertFrom-SimFilter $Filter)) }
         $container = $null
         if ($PSBoundParameters.ContainsKey('OrganizationalUnit')) { $container = (Resolve-SimOrganizationalUnit $state $OrganizationalUnit).DistinguishedName }
+        $memberships = Get-SimMembershipIndex $state
         $recipients = [System.Collections.Generic.List[object]]::new()
         foreach ($recipient in (Get-SimRecipients $state)) {
-            $facts = Get-SimDirectoryFacts $state $recipient
+            $facts = Get-SimDirectoryFacts $state $recipient $memberships
             if ($RecipientType -and -not (Test-SimTextIn $facts.RecipientType $RecipientType)) { continue }
             if ($RecipientTypeDetails -and -not (Test-SimTextIn $facts.RecipientTypeDetails $RecipientTypeDetails)) { continue }
             if ($null -ne $container -and -not (Test-SimUnderContainer $facts $container)) { continue }
@@ -130,7 +132,7 @@ function Get-Recipient {
         } else {
             $selected = Select-SimResultSize $recipients.ToArray() $ResultSize
         }
-        $output = foreach ($recipient in $selected) { ConvertTo-SimRecipientOutput $state $recipient }
+        $output = foreach ($recipient in $selected) { ConvertTo-SimRecipientOutput $state $recipient $memberships }
     } catch {
         Write-SimRemoteError $PSCmdlet $_ $MyInvocation.MyCommand.Name; return
     }
@@ -159,7 +161,7 @@ function Get-User {
     )
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
-        $state = Read-SimState
+        $state = Read-SimState -Shared
         $output = foreach ($user in (Select-SimByIdentity $state @($state.users) $PSBoundParameters)) {
             $type = 'User'
             if ($user.mailbox) { $type = [string]$user.mailbox.recipientTypeDetails }

@@ -272,7 +272,7 @@ function New-ManagementRoleAssignment {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
         Assert-SimModelled $PSBoundParameters @('Policy', 'Computer', 'CustomConfigWriteScope', 'ExclusiveConfigWriteScope', 'RecipientAdministrativeUnitScope', 'UnScopedTopLevel')
         # Validated once before the lock (errors and -WhatIf need no lock), and again under it.
-        $record = New-SimAssignmentRecord (Read-SimState) $PSBoundParameters $PSCmdlet.ParameterSetName
+        $record = New-SimAssignmentRecord (Read-SimState -Shared) $PSBoundParameters $PSCmdlet.ParameterSetName
         if (-not $PSCmdlet.ShouldProcess(('Creating management role assignment "{0}".' -f $record.name), $record.name, 'New-ManagementRoleAssignment')) { return }
         $lock = Lock-SimState
         try {
@@ -322,7 +322,7 @@ function Get-ManagementRoleAssignment {
     )
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
-        $state = Read-SimState
+        $state = Read-SimState -Shared
         if ($PSBoundParameters.ContainsKey('AssignmentMethod') -and -not $PSBoundParameters.ContainsKey('RoleAssignee')) {
             throw [DataValidationException]::new($script:Messages.AssignmentMethodAlone)
         }

@@ -112,7 +112,7 @@ function Get-ManagementScope {
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
         Assert-SimModelled $PSBoundParameters @('Orphan')
-        $state = Read-SimState
+        $state = Read-SimState -Shared
         if ($PSBoundParameters.ContainsKey('Identity')) { $selected = @(Resolve-SimScope $state $Identity) }
         else { $selected = $state.scopes }
         $output = foreach ($scope in $selected) {

@@ -50,21 +50,54 @@ function Unlock-SimState([System.IO.FileStream] $Lock) {
 }
 
 function Read-SimTextFile([string] $Path) {
+    return ConvertFrom-SimUtf8 (Read-SimFileBytes $Path)
+}
+
+function ConvertFrom-SimUtf8([byte[]] $Bytes) {
+    # UTF-8, with or without a byte order mark.
+    $reader = [System.IO.StreamReader]::new([System.IO.MemoryStream]::new($Bytes), $script:Utf8NoBom, $true)
+    try { return $reader.ReadToEnd() } finally { $reader.Dispose() }
+}
+
+function Read-SimFileBytes([string] $Path) {
     # FileShare.Delete lets another process replace the file while this one reads it (matters on Windows).
     $share = [System.IO.FileShare]::ReadWrite -bor [System.IO.FileShare]::Delete
     $stream = [System.IO.FileStream]::new($Path, [System.IO.FileMode]::Open, [System.IO.FileAccess]::Read, $share)
     try {
-        $reader = [System.IO.StreamReader]::new($stream, $script:Utf8NoBom, $true)
-        return $reader.ReadToEnd()
+        $memory = [System.IO.MemoryStream]::new()
+        $stream.CopyTo($memory)
+        return ,$memory.ToArray()
     } finally {
         $stream.Dispose()
     }
 }
 
-function Read-SimState {
-    $text = Read-SimTextFile (Join-Path (Get-SimStateDirectory) 'state.json')
+# The state last read with -Shared, and the SHA-256 of the file it was parsed from.
+$script:SharedState = $null
+
+function Read-SimState([switch] $Shared) {
+    # -Shared is for a cmdlet that only reads the state and hands out nothing but remoting copies of it
+    # (ConvertTo-SimRemoteOutput): it may get the object an earlier -Shared read in this process parsed, when the
+    # file's bytes are still the same. Parsing 50,000 mailboxes takes seconds, and a verify lists them in several
+    # cmdlets. Anything that changes the state, or returns state objects themselves, reads afresh.
+    $path = Join-Path (Get-SimStateDirectory) 'state.json'
+    if (-not $Shared) { return ConvertFrom-SimStateText (Read-SimTextFile $path) }
+    $bytes = Read-SimFileBytes $path
+    $sha = [System.Security.Cryptography.SHA256]::Create()
+    try { $hash = [System.BitConverter]::ToString($sha.ComputeHash($bytes)) } finally { $sha.Dispose() }
+    if ($null -ne $script:SharedState -and $script:SharedState.Hash -eq $hash) {
+        $state = $script:SharedState.State
+        $script:ExchangeServer = [string]$state.organization.exchangeServer
+        return $state
+    }
+    $state = ConvertFrom-SimStateText (ConvertFrom-SimUtf8 $bytes)
+    $script:SharedState = @{ Hash = $hash; State = $state }
+    return $state
+}
+
+function ConvertFrom-SimStateText([string] $Text) {
     $options = $script:FromJsonOptions
-    $state = ConvertFrom-Json -InputObject $text @options
+    $state = ConvertFrom-Json -InputObject $Text @options
     if ($script:RepairJsonDates) { Repair-SimJsonDate $state }
     Repair-SimStateShape $state
     $script:ExchangeServer = [string]$state.organization.exchangeServer
@@ -109,9 +142,18 @@ function Repair-SimStateShape($State) {
         Set-SimArrayProperty $State $name
     }
     foreach ($user in $State.users) {
-        if ($null -ne $user.mailbox) { Set-SimArrayProperty $user.mailbox 'emailAddresses' -AsString }
+        $mailbox = $user.mailbox
+        if ($null -ne $mailbox -and -not (Test-SimStringArray $mailbox 'emailAddresses')) { Set-SimArrayProperty $mailbox 'emailAddresses' -AsString }
     }
-    foreach ($group in $State.groups) { Set-SimArrayProperty $group 'members' -AsString }
+    foreach ($group in $State.groups) { if (-not (Test-SimStringArray $group 'members')) { Set-SimArrayProperty $group 'members' -AsString } }
+}
+
+function Test-SimStringArray($Object, [string] $Name) {
+    # Already what Set-SimArrayProperty -AsString makes: most lists in a state read back from its file are.
+    $property = $Object.PSObject.Properties[$Name]
+    if ($null -eq $property -or $property.Value -isnot [object[]]) { return $false }
+    foreach ($item in $property.Value) { if ($item -isnot [string]) { return $false } }
+    return $true
 }
 
 function Set-SimArrayProperty($Object, [string] $Name, [switch] $AsString) {

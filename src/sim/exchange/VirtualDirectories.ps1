@@ -67,7 +67,7 @@ function Get-WebServicesVirtualDirectory {
     )
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
-        $state = Read-SimState
+        $state = Read-SimState -Shared
         $directories = $state.webServicesVirtualDirectories
         if ($PSBoundParameters.ContainsKey('Server')) {
             # Exchange accepts the server's short name or its FQDN.
