@@ -26,9 +26,9 @@ export function scriptCommand(): Command {
         const command = args[args.length - 1] as Command;
         const context = CommandContext.of(command);
         const parameters = action.parameters(context, command.opts(), (command.processedArgs[0] as string[] | undefined) ?? []);
-        const script = renderStandalone(action.template, parameters, action.script.title);
-        context.output.document({ template: action.template, parameters, script });
-        context.output.print(script);
+        const text = renderStandalone(action.template, parameters, action.script.title);
+        context.output.document({ template: action.template, parameters, script: text });
+        context.output.print(text);
         return ExitCode.OK;
       }));
     script.addCommand(subcommand);
