@@ -29,6 +29,20 @@ const USERS_OU = `OU=Users,OU=Contoso,${DOMAIN_DN}`;
 const ROOMS_OU = `OU=Rooms,OU=Contoso,${DOMAIN_DN}`;
 const MAX_PASSWORD_AGE_DAYS = 42;
 
+/** A group as the directory holds it: members by distinguished name; only the mail-enabled kinds have an address. */
+export function simGroup(name: string, samAccountName: string, type: SimGroup['recipientTypeDetails'], ou: string, members: { distinguishedName: string }[], domain: string): SimGroup {
+  const mailEnabled = type !== 'RoleGroup' && type !== 'UniversalSecurityGroup';
+  return {
+    guid: randomUUID(),
+    name,
+    samAccountName,
+    distinguishedName: `CN=${name},${ou}`,
+    recipientTypeDetails: type,
+    primarySmtpAddress: mailEnabled ? `${samAccountName}@${domain}` : null,
+    members: members.map((m) => m.distinguishedName),
+  };
+}
+
 export function generatePassword(): string {
   // Quotes, `$` and a backtick on purpose: the password must survive every hop as data.
   return `Sim'"$\`${randomBytes(12).toString('base64url')}`;
@@ -97,15 +111,7 @@ export function seedOrganization(options: SeedOptions): SeededOrganization {
     user(`user${i + 1}`, `User ${i + 1}`, USERS_OU, otherPassword, 'UserMailbox', [], now),
   );
 
-  const group = (name: string, sam: string, type: SimGroup['recipientTypeDetails'], ou: string, members: SimUser[]): SimGroup => ({
-    guid: randomUUID(),
-    name,
-    samAccountName: sam,
-    distinguishedName: `CN=${name},${ou}`,
-    recipientTypeDetails: type,
-    primarySmtpAddress: type === 'RoleGroup' ? null : `${sam}@${DOMAIN}`,
-    members: members.map((m) => m.distinguishedName),
-  });
+  const group = (name: string, sam: string, type: SimGroup['recipientTypeDetails'], ou: string, members: SimUser[]) => simGroup(name, sam, type, ou, members, DOMAIN);
   const organizationManagement = group(
     'Organization Management', 'Organization Management', 'RoleGroup',
     `OU=Microsoft Exchange Security Groups,${DOMAIN_DN}`, [administrator],

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { simGroup } from '../../src/sim/organization';
 import { hashPassword, type MailboxType, type SimGroup, type SimState, type SimUser } from '../../src/sim/state';
 import { PWSH } from './imp';
 
@@ -112,6 +113,8 @@ export function addMailboxUser(state: SimState, sam: string, name: string, ou: s
   return user;
 }
 
+const groupSam = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+
 /** A group whose members are users or groups (nesting), by object. Only mail-enabled types get an address. */
 export function addGroup(
   state: SimState,
@@ -120,32 +123,15 @@ export function addGroup(
   members: (SimUser | SimGroup)[],
   ou: string = OU.users,
 ): SimGroup {
-  const sam = name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
-  const mailEnabled = type === 'MailUniversalSecurityGroup' || type === 'MailUniversalDistributionGroup';
-  const group: SimGroup = {
-    guid: randomUUID(),
-    name,
-    samAccountName: sam,
-    distinguishedName: `CN=${name},${ou}`,
-    recipientTypeDetails: type,
-    primarySmtpAddress: mailEnabled ? `${sam}@${state.organization.domain}` : null,
-    members: members.map((m) => m.distinguishedName),
-  };
+  const group = simGroup(name, groupSam(name), type, ou, members, state.organization.domain);
   state.groups.push(group);
   return group;
 }
 
 /** A dynamic distribution group: its members are what `recipientFilter` selects under `recipientContainer`. */
 export function addDynamicGroup(state: SimState, name: string, recipientFilter: string, recipientContainer: string | null = null): SimGroup {
-  const sam = name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
   const group: SimGroup = {
-    guid: randomUUID(),
-    name,
-    samAccountName: sam,
-    distinguishedName: `CN=${name},${OU.users}`,
-    recipientTypeDetails: 'DynamicDistributionGroup',
-    primarySmtpAddress: `${sam}@${state.organization.domain}`,
-    members: [],
+    ...simGroup(name, groupSam(name), 'DynamicDistributionGroup', OU.users, [], state.organization.domain),
     recipientFilter,
     ...(recipientContainer ? { recipientContainer } : {}),
   };
