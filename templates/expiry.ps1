@@ -70,7 +70,7 @@ function Find-ImpMailbox([string]$Address) {
     $first = @($mailbox)[0]
     $linked = $null
     if ([string]$first.RecipientTypeDetails -eq 'LinkedMailbox' -and $first.LinkedMasterAccount) { $linked = [string]$first.LinkedMasterAccount }
-    [pscustomobject]@{ distinguishedName = [string]$first.DistinguishedName; linkedMasterAccount = $linked }
+    [pscustomobject]@{ distinguishedName = [string]$first.DistinguishedName; primarySmtpAddress = [string]$first.PrimarySmtpAddress; linkedMasterAccount = $linked }
 }
 
 function Get-ImpDomainOfDn([string]$DistinguishedName) {
@@ -199,6 +199,7 @@ $address = [string]$Parameters.account
 $result = New-ImpAccountResult $address
 $result.source = $null
 $result.lookup = 'directory'
+$result.primarySmtpAddress = $null
 $result.linkedMasterAccount = $null
 $result.adwsUnreachable = $null
 $result.runAs = $null
@@ -210,6 +211,8 @@ $identity = $null
 $identityServer = $null
 if ($mailbox) {
     $result.lookup = 'mailbox'
+    # An alias finds the mailbox too: imp reads the stored password under the primary address.
+    $result.primarySmtpAddress = $mailbox.primarySmtpAddress
     $dn = $mailbox.distinguishedName
     if ($mailbox.linkedMasterAccount) {
         $result.linkedMasterAccount = $mailbox.linkedMasterAccount

@@ -199,13 +199,17 @@ async function checkThroughDirectory(context: CommandContext, report: ExpiryRepo
   const url = input.options.checkLogin ? await loginUrl(context, input.ews!, lookup.account) : undefined;
   if (url && typeof url !== 'string') findings.push(url.finding);
   else if (url) {
+    // An alias: the password is stored under the mailbox's primary address, and EWS is asked as that (issue 11.4).
+    const primary = lookup.account.primarySmtpAddress;
+    const owner = primary && primary.toLowerCase() !== account.toLowerCase() ? primary : account;
+    if (owner !== account) context.output.warn(`${account} is an alias of ${owner}: the login uses the password stored for ${owner}.`);
     const { obtainPassword } = await import('../credentials/password');
-    const password = await obtainPassword(account, input.options.passwordStdin);
+    const password = await obtainPassword(owner, input.options.passwordStdin);
     const expired = evaluation.expiresAt !== null && Date.parse(evaluation.expiresAt) <= input.time.getTime();
     const { login, finding } = await checkLogin(
-      { ...input.ews!, url, password: password.password },
+      { ...input.ews!, url, username: input.ews!.username === account ? owner : input.ews!.username, password: password.password },
       {
-        account,
+        account: owner,
         passwordSource: password.source,
         storedAt: password.storedAt,
         passwordLastSet: facts.passwordLastSet,

@@ -27,6 +27,8 @@ export const directoryAccountSchema = accountSchema.extend({
   source: z.enum(['Get-ADUser', 'adsisearcher']),
   /** How the address was resolved: Exchange's Get-Mailbox (any proxy address), or the Global Catalog. */
   lookup: z.enum(['mailbox', 'directory']),
+  /** The mailbox's primary SMTP address (lookup 'mailbox'): the address may be an alias of it. */
+  primarySmtpAddress: z.string().nullable().optional(),
   /** A linked mailbox's account in the account forest (DOMAIN\user): the one whose password matters. */
   linkedMasterAccount: z.string().nullable().optional(),
   /** Get-ADUser could not reach AD Web Services (TCP 9389), so LDAP answered: why. */

@@ -1,5 +1,6 @@
-// An alias address given to imp credentials test: the credential stored under the primary address is
-// found (the stored account asks EWS ResolveNames), the primary is named, and nothing else is stored.
+// An alias address given to imp credentials set, test, delete (and verify, expiry --check-login): the
+// password is stored and found under the primary address, which the Management Shell names where it is
+// configured and EWS ResolveNames otherwise; the primary is named, and nothing is stored under the alias.
 import { strict as assert } from 'node:assert';
 import { runImp, SimProcess } from '../helpers/imp';
 import { clearKeychain, requireTestKeyring } from './support';
@@ -39,5 +40,42 @@ describe('imp credentials with an alias address', function () {
     const unknown = await runImp(['credentials', 'test', '--account', 'nobody@contoso.com', '--ews-url', s.ewsUrl!, '--ca', s.caFile!]);
     assert.equal(unknown.code, 3);
     assert.match(unknown.stderr, /No credential is stored for nobody@contoso.com/);
+  });
+
+  it('set, test, delete and expiry --check-login given the alias: the Management Shell names the primary, and the password lives under it', async () => {
+    await clearKeychain();
+    const s = sim.lab.settings;
+    const shell = sim.lab.moduleArgs;
+    const stored = async () => JSON.parse((await runImp(['--json', 'credentials', 'list'])).stdout).accounts;
+
+    const set = await runImp([...shell, 'credentials', 'set', '--account', s.alias, '--password-stdin'], { input: `${s.password}\n` });
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stdout, new RegExp(`^${s.alias} is an alias; the primary SMTP address of its mailbox is ${s.account}, so the password is stored under it; configure the booking system with it too\\.\nStored the password for ${s.account}`));
+    assert.deepEqual(await stored(), [s.account], 'stored under the primary address only');
+
+    const test = await runImp([...shell, 'credentials', 'test', '--account', s.alias, '--ews-url', s.ewsUrl!, '--ca', s.caFile!]);
+    assert.equal(test.code, 0, test.stderr);
+    assert.match(test.stdout, new RegExp(`${s.alias} is an alias; the primary SMTP address of its mailbox is ${s.account}, and the password is stored under it\\.`));
+
+    // expiry --check-login given the alias: its template found the mailbox, and the login uses the primary's password.
+    const expiry = await runImp([...shell, '--json', 'expiry', '--account', s.alias, '--check-login', '--ca', s.caFile!]);
+    assert.equal(JSON.parse(expiry.stdout).login?.ok, true, expiry.stdout + expiry.stderr);
+    assert.match(expiry.stderr, new RegExp(`${s.alias} is an alias of ${s.account}: the login uses the password stored for ${s.account}`));
+
+    const removed = await runImp([...shell, '--json', 'credentials', 'delete', '--account', s.alias]);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.equal(JSON.parse(removed.stdout).status, 'deleted');
+    assert.deepEqual(await stored(), []);
+  });
+
+  it('set --test given the alias without the Management Shell: EWS ResolveNames, asked with the password just proven, names the primary', async () => {
+    await clearKeychain();
+    const s = sim.lab.settings;
+    const run = await runImp(['--json', 'credentials', 'set', '--no-powershell', '--account', s.alias, '--username', s.account, '--password-stdin', '--test', '--ews-url', s.ewsUrl!, '--ca', s.caFile!], { input: `${s.password}\n` });
+    assert.equal(run.code, 0, run.stderr);
+    const document = JSON.parse(run.stdout);
+    assert.equal(document.account, s.account);
+    assert.equal(document.alias, s.alias);
+    assert.deepEqual(JSON.parse((await runImp(['--json', 'credentials', 'list'])).stdout).accounts, [s.account]);
   });
 });
