@@ -1,5 +1,6 @@
-// Two layout rules of STYLE.md: a command never imports another command (what two share lives in the
-// domain folder that owns it, e.g. src/actions/), and every line imp prints goes through src/output.ts.
+// Layout rules of STYLE.md: a command never imports another command (what two share lives in the domain
+// folder that owns it, e.g. src/actions/), every line imp prints goes through src/output.ts, and the exit
+// status is decided in one place, src/cli.ts.
 import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -20,6 +21,17 @@ function importsOf(file: string): string[] {
   return specifiers.filter((s) => s.startsWith('.')).map((s) => resolve(dirname(file), s));
 }
 
+/** "file:line: text" for every line of src/ (but the files named) that matches `pattern`. */
+function linesMatching(pattern: RegExp, except: string[]): string[] {
+  return sourceFiles(src)
+    .filter((file) => !except.includes(relative(src, file)))
+    .flatMap((file) =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .flatMap((line, i) => (pattern.test(line) ? [`${relative(src, file)}:${i + 1}: ${line.trim()}`] : [])),
+    );
+}
+
 describe('source layout', () => {
   it('no command imports another command', () => {
     const commands = join(src, 'commands');
@@ -38,13 +50,10 @@ describe('source layout', () => {
   });
 
   it('prints only through src/output.ts', () => {
-    const writers = sourceFiles(src)
-      .filter((file) => file !== join(src, 'output.ts'))
-      .flatMap((file) =>
-        readFileSync(file, 'utf8')
-          .split('\n')
-          .flatMap((line, i) => (/\bprocess\.stdout\b|\bprocess\.stderr\.write\b|\bconsole\.(log|info|warn|error|debug)\b/.test(line) ? [`${relative(src, file)}:${i + 1}: ${line.trim()}`] : [])),
-      );
-    assert.deepEqual(writers, []);
+    assert.deepEqual(linesMatching(/\bprocess\.stdout\b|\bprocess\.stderr\.write\b|\bconsole\.(log|info|warn|error|debug)\b/, ['output.ts']), []);
+  });
+
+  it('sets the exit status only in src/cli.ts (and the forced exit of a second Ctrl-C)', () => {
+    assert.deepEqual(linesMatching(/\bprocess\.exit(Code)?\b/, ['cli.ts', 'interrupt.ts']), []);
   });
 });
