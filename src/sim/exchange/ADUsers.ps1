@@ -114,10 +114,27 @@ function Get-SimUsersSeenFrom($State, $Scope) {
 
 function Get-ADDomainController {
     # Only the DC locator form imp uses: -Discover -Service GlobalCatalog.
-    [CmdletBinding()]
-    param([switch] $Discover, [string[]] $Service, [string] $DomainName, [switch] $ForceDiscover)
+    [CmdletBinding(DefaultParameterSetName = 'Identity')]
+    param(
+        [Parameter(Position = 0, ParameterSetName = 'Identity')] [string] $Identity,
+        [Parameter(Mandatory = $true, ParameterSetName = 'DiscoverByService')] [switch] $Discover,
+        [Parameter(ParameterSetName = 'DiscoverByService')] [string[]] $Service,
+        [Parameter(ParameterSetName = 'DiscoverByService')] [string] $DomainName,
+        [Parameter(ParameterSetName = 'DiscoverByService')] [switch] $ForceDiscover,
+        [Parameter(ParameterSetName = 'DiscoverByService')] [switch] $AvoidSelf,
+        [Parameter(ParameterSetName = 'DiscoverByService')] [string] $MinimumDirectoryServiceVersion,
+        [Parameter(ParameterSetName = 'DiscoverByService')] [switch] $NextClosestSite,
+        [Parameter(ParameterSetName = 'DiscoverByService')] [string] $SiteName,
+        [Parameter(ParameterSetName = 'DiscoverByService')] [switch] $Writable,
+        [Parameter(Mandatory = $true, ParameterSetName = 'Filter')] [string] $Filter,
+        [Parameter(ParameterSetName = 'Identity')] [Parameter(ParameterSetName = 'Filter')] [pscredential] $Credential,
+        [Parameter(ParameterSetName = 'Identity')] [Parameter(ParameterSetName = 'Filter')] [string] $Server,
+        [ValidateSet('Negotiate', 'Basic')] [string] $AuthType
+    )
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+        Assert-SimModelledOnly $PSBoundParameters @('Discover', 'Service', 'DomainName', 'ForceDiscover')
+        if (-not $Discover) { throw [NotSimulatedException]::new(($script:Messages.NotSimulated -f 'Discover (only the DC locator form is simulated)')) }
         $state = Read-SimState
         $null = Resolve-SimADServer $state $null
         $hostName = [string]$state.organization.domainController
@@ -129,15 +146,24 @@ function Get-ADDomainController {
 }
 
 function Get-ADUser {
-    [CmdletBinding(DefaultParameterSetName = 'Identity')]
+    [CmdletBinding(DefaultParameterSetName = 'Filter')]
     param(
         [Parameter(Mandatory = $true, Position = 0, ParameterSetName = 'Identity', ValueFromPipeline = $true)] [string] $Identity,
         [Parameter(Mandatory = $true, ParameterSetName = 'Filter')] [string] $Filter,
+        [Parameter(Mandatory = $true, ParameterSetName = 'LdapFilter')] [string] $LDAPFilter,
+        [Parameter(ParameterSetName = 'Identity')] [string] $Partition,
+        [Parameter(ParameterSetName = 'Filter')] [Parameter(ParameterSetName = 'LdapFilter')] [int] $ResultPageSize,
+        [Parameter(ParameterSetName = 'Filter')] [Parameter(ParameterSetName = 'LdapFilter')] [Nullable[int]] $ResultSetSize,
+        [Parameter(ParameterSetName = 'Filter')] [Parameter(ParameterSetName = 'LdapFilter')] [string] $SearchBase,
+        [Parameter(ParameterSetName = 'Filter')] [Parameter(ParameterSetName = 'LdapFilter')] [ValidateSet('Base', 'OneLevel', 'Subtree')] [string] $SearchScope,
+        [ValidateSet('Negotiate', 'Basic')] [string] $AuthType,
+        [pscredential] $Credential,
         [string[]] $Properties,
         [string] $Server
     )
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+        Assert-SimModelledOnly $PSBoundParameters @('Identity', 'Filter', 'Properties', 'Server')
         $state = Read-SimState
         $scope = Resolve-SimADServer $state $Server
         $visible = Get-SimUsersSeenFrom $state $scope
@@ -182,15 +208,36 @@ function Find-SimADUser($Users, [string] $Identity) {
 }
 
 function Set-ADUser {
-    # Only what imp changes: -PasswordNeverExpires, on one account, in the domain -Server names.
-    [CmdletBinding(SupportsShouldProcess = $true)]
+    # Only what imp changes: -PasswordNeverExpires, on one account, in the domain -Server names. Every other
+    # parameter of the real cmdlet is declared (one line per four, as its page lists them) and refused by name.
+    [CmdletBinding(DefaultParameterSetName = 'Identity', SupportsShouldProcess = $true)]
     param(
-        [Parameter(Mandatory = $true, Position = 0)] [string] $Identity,
-        [Nullable[bool]] $PasswordNeverExpires,
+        [Parameter(Mandatory = $true, Position = 0, ParameterSetName = 'Identity')] [string] $Identity,
+        [Parameter(ParameterSetName = 'Identity')] [Nullable[bool]] $PasswordNeverExpires,
+        [Parameter(ParameterSetName = 'Identity')] [object] $AccountExpirationDate, [Parameter(ParameterSetName = 'Identity')] [object] $AccountNotDelegated, [Parameter(ParameterSetName = 'Identity')] [object] $Add, [Parameter(ParameterSetName = 'Identity')] [object] $AllowReversiblePasswordEncryption,
+        [Parameter(ParameterSetName = 'Identity')] [object] $AuthenticationPolicy, [Parameter(ParameterSetName = 'Identity')] [object] $AuthenticationPolicySilo, [Parameter(ParameterSetName = 'Identity')] [object] $CannotChangePassword, [Parameter(ParameterSetName = 'Identity')] [object] $Certificates,
+        [Parameter(ParameterSetName = 'Identity')] [object] $ChangePasswordAtLogon, [Parameter(ParameterSetName = 'Identity')] [object] $City, [Parameter(ParameterSetName = 'Identity')] [object] $Clear, [Parameter(ParameterSetName = 'Identity')] [object] $Company,
+        [Parameter(ParameterSetName = 'Identity')] [object] $CompoundIdentitySupported, [Parameter(ParameterSetName = 'Identity')] [object] $Country, [Parameter(ParameterSetName = 'Identity')] [object] $Department, [Parameter(ParameterSetName = 'Identity')] [object] $Description,
+        [Parameter(ParameterSetName = 'Identity')] [object] $DisplayName, [Parameter(ParameterSetName = 'Identity')] [object] $Division, [Parameter(ParameterSetName = 'Identity')] [object] $EmailAddress, [Parameter(ParameterSetName = 'Identity')] [object] $EmployeeID,
+        [Parameter(ParameterSetName = 'Identity')] [object] $EmployeeNumber, [Parameter(ParameterSetName = 'Identity')] [object] $Enabled, [Parameter(ParameterSetName = 'Identity')] [object] $Fax, [Parameter(ParameterSetName = 'Identity')] [object] $GivenName,
+        [Parameter(ParameterSetName = 'Identity')] [object] $HomeDirectory, [Parameter(ParameterSetName = 'Identity')] [object] $HomeDrive, [Parameter(ParameterSetName = 'Identity')] [object] $HomePage, [Parameter(ParameterSetName = 'Identity')] [object] $HomePhone,
+        [Parameter(ParameterSetName = 'Identity')] [object] $Initials, [Parameter(ParameterSetName = 'Identity')] [object] $KerberosEncryptionType, [Parameter(ParameterSetName = 'Identity')] [object] $LogonWorkstations, [Parameter(ParameterSetName = 'Identity')] [object] $Manager,
+        [Parameter(ParameterSetName = 'Identity')] [object] $MobilePhone, [Parameter(ParameterSetName = 'Identity')] [object] $Office, [Parameter(ParameterSetName = 'Identity')] [object] $OfficePhone, [Parameter(ParameterSetName = 'Identity')] [object] $Organization,
+        [Parameter(ParameterSetName = 'Identity')] [object] $OtherName, [Parameter(ParameterSetName = 'Identity')] [object] $Partition, [Parameter(ParameterSetName = 'Identity')] [object] $PasswordNotRequired, [Parameter(ParameterSetName = 'Identity')] [object] $POBox,
+        [Parameter(ParameterSetName = 'Identity')] [object] $PostalCode, [Parameter(ParameterSetName = 'Identity')] [object] $PrincipalsAllowedToDelegateToAccount, [Parameter(ParameterSetName = 'Identity')] [object] $ProfilePath, [Parameter(ParameterSetName = 'Identity')] [object] $Remove,
+        [Parameter(ParameterSetName = 'Identity')] [object] $Replace, [Parameter(ParameterSetName = 'Identity')] [object] $ScriptPath, [Parameter(ParameterSetName = 'Identity')] [object] $ServicePrincipalNames, [Parameter(ParameterSetName = 'Identity')] [object] $SmartcardLogonRequired,
+        [Parameter(ParameterSetName = 'Identity')] [object] $State, [Parameter(ParameterSetName = 'Identity')] [object] $StreetAddress, [Parameter(ParameterSetName = 'Identity')] [object] $Surname, [Parameter(ParameterSetName = 'Identity')] [object] $Title,
+        [Parameter(ParameterSetName = 'Identity')] [object] $TrustedForDelegation, [Parameter(ParameterSetName = 'Identity')] [object] $UserPrincipalName,
+        [Parameter(Mandatory = $true, ParameterSetName = 'Instance')] [object] $Instance,
+        [ValidateSet('Negotiate', 'Basic')] [string] $AuthType,
+        [pscredential] $Credential,
+        [switch] $PassThru,
+        [string] $SamAccountName,
         [string] $Server
     )
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+        Assert-SimModelledOnly $PSBoundParameters @('Identity', 'PasswordNeverExpires', 'Server')
         $state = Read-SimState
         $scope = Resolve-SimADServer $state $Server
         if ($scope.GlobalCatalog) { throw [System.InvalidOperationException]::new('The server is unwilling to process the request.') }

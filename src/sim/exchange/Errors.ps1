@@ -26,6 +26,14 @@ function Assert-SimNameLength([string] $Name) {
     }
 }
 
+$script:CommonParameterNames = @('Verbose', 'Debug', 'ErrorAction', 'WarningAction', 'InformationAction', 'ProgressAction', 'ErrorVariable',
+    'WarningVariable', 'InformationVariable', 'OutVariable', 'OutBuffer', 'PipelineVariable', 'WhatIf', 'Confirm', 'UseTransaction')
+
+function Assert-SimModelledOnly([System.Collections.IDictionary] $Bound, [string[]] $Modelled) {
+    # For a cmdlet with many real parameters of which the simulator models a few: every other one is refused.
+    Assert-SimModelled $Bound @($Bound.Keys | Where-Object { $script:CommonParameterNames -notcontains $_ -and $Modelled -notcontains $_ })
+}
+
 function Assert-SimModelled([System.Collections.IDictionary] $Bound, [string[]] $Names) {
     # Real parameters of the cmdlet that the simulator does not model: refused by name, never ignored.
     foreach ($name in $Names) {

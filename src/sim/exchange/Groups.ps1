@@ -24,14 +24,23 @@ function ConvertTo-SimGroupOutput($State, $Group) {
 }
 
 function Get-Group {
-    [CmdletBinding()]
+    [CmdletBinding(DefaultParameterSetName = 'Identity')]
     param(
-        [Parameter(Position = 0)] [string] $Identity,
+        [Parameter(Position = 0, ParameterSetName = 'Identity')] [string] $Identity,
+        [Parameter(Mandatory = $true, ParameterSetName = 'AnrSet')] [string] $Anr,
+        [pscredential] $Credential,
+        [string] $Filter,
+        [switch] $IgnoreDefaultScope,
+        [string] $OrganizationalUnit,
+        [switch] $ReadFromDomainController,
+        [string[]] $RecipientTypeDetails,
         [ValidatePattern('^(?i:unlimited|\d+)$')] [string] $ResultSize,
+        [string] $SortBy,
         [string] $DomainController
     )
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+        Assert-SimModelled $PSBoundParameters @('Anr', 'Credential', 'Filter', 'OrganizationalUnit', 'RecipientTypeDetails', 'SortBy')
         $state = Read-SimState
         $groups = @($state.groups | Where-Object { -not (Test-SimDynamicGroup $_) })
         $output = foreach ($group in (Select-SimByIdentity $state $groups $PSBoundParameters)) { ConvertTo-SimGroupOutput $state $group }
@@ -45,11 +54,15 @@ function Get-DistributionGroupMember {
     [CmdletBinding()]
     param(
         [Parameter(Mandatory = $true, Position = 0)] [string] $Identity,
+        [pscredential] $Credential,
+        [switch] $IgnoreDefaultScope,
+        [switch] $ReadFromDomainController,
         [ValidatePattern('^(?i:unlimited|\d+)$')] [string] $ResultSize,
         [string] $DomainController
     )
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+        Assert-SimModelled $PSBoundParameters @('Credential')
         $state = Read-SimState
         $mailGroups = @($state.groups | Where-Object { (Test-SimMailEnabledGroup $_) -and -not (Test-SimDynamicGroup $_) })
         $group = Resolve-SimIdentity $state $mailGroups $Identity
@@ -91,12 +104,14 @@ function ConvertTo-SimDynamicGroupOutput($State, $Group) {
 }
 
 function Get-DynamicDistributionGroup {
-    [CmdletBinding()]
+    [CmdletBinding(DefaultParameterSetName = 'Identity')]
     param(
-        [Parameter(Position = 0)] [string] $Identity,
-        [string] $Anr,
+        [Parameter(Position = 0, ParameterSetName = 'Identity')] [string] $Identity,
+        [Parameter(Mandatory = $true, ParameterSetName = 'AnrSet')] [string] $Anr,
+        [Parameter(Mandatory = $true, ParameterSetName = 'ManagedBySet')] [string] $ManagedBy,
+        [pscredential] $Credential,
         [string] $Filter,
-        [string] $ManagedBy,
+        [switch] $IncludeSystemObjects,
         [string] $OrganizationalUnit,
         [ValidatePattern('^(?i:unlimited|\d+)$')] [string] $ResultSize,
         [string] $SortBy,
@@ -106,7 +121,7 @@ function Get-DynamicDistributionGroup {
     )
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
-        Assert-SimModelled $PSBoundParameters @('Anr', 'Filter', 'ManagedBy', 'OrganizationalUnit', 'SortBy')
+        Assert-SimModelled $PSBoundParameters @('Anr', 'Credential', 'Filter', 'IncludeSystemObjects', 'ManagedBy', 'OrganizationalUnit', 'SortBy')
         $state = Read-SimState
         $groups = @($state.groups | Where-Object { Test-SimDynamicGroup $_ })
         $output = foreach ($group in (Select-SimByIdentity $state $groups $PSBoundParameters)) { ConvertTo-SimDynamicGroupOutput $state $group }

@@ -51,6 +51,15 @@ function Get-Mailbox {
         [string] $SortBy,
         [switch] $Arbitration,
         [switch] $Archive,
+        [switch] $AuditLog,
+        [switch] $AuxAuditLog,
+        [pscredential] $Credential,
+        [switch] $GroupMailbox,
+        [switch] $Migration,
+        [switch] $Monitoring,
+        [switch] $PublicFolder,
+        [switch] $RemoteArchive,
+        [switch] $SupervisoryReviewPolicy,
         [switch] $IgnoreDefaultScope,
         [switch] $ReadFromDomainController,
         [ValidatePattern('^(?i:unlimited|\d+)$')] [string] $ResultSize,
@@ -58,7 +67,8 @@ function Get-Mailbox {
     )
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
-        Assert-SimModelled $PSBoundParameters @('Anr', 'Database', 'Server', 'SortBy', 'Arbitration', 'Archive')
+        Assert-SimModelled $PSBoundParameters @('Anr', 'Database', 'Server', 'SortBy', 'Arbitration', 'Archive', 'AuditLog', 'AuxAuditLog', 'Credential',
+            'GroupMailbox', 'Migration', 'Monitoring', 'PublicFolder', 'RemoteArchive', 'SupervisoryReviewPolicy')
         $state = Read-SimState -Shared
         $tree = $null
         if ($PSBoundParameters.ContainsKey('Filter')) { $tree = ConvertFrom-SimFilter $Filter }
@@ -91,7 +101,9 @@ function Get-Recipient {
     [CmdletBinding(DefaultParameterSetName = 'Identity')]
     param(
         [Parameter(Position = 0, ParameterSetName = 'Identity')] [string] $Identity,
-        [Parameter(Mandatory = $true, ParameterSetName = 'RecipientPreviewFilter')] [string] $RecipientPreviewFilter,
+        [Parameter(ParameterSetName = 'Identity')] [string] $BookmarkDisplayName,
+        [Parameter(ParameterSetName = 'Identity')] [bool] $IncludeBookmarkObject,
+        [Parameter(Mandatory = $true, ParameterSetName = 'RecipientPreviewFilterSet')] [string] $RecipientPreviewFilter,
         [Parameter(Mandatory = $true, ParameterSetName = 'AnrSet')] [string] $Anr,
         [Parameter(Mandatory = $true, ParameterSetName = 'DatabaseSet')] [string] $Database,
         [string] $Filter,
@@ -99,15 +111,18 @@ function Get-Recipient {
         [string[]] $RecipientType,
         [string[]] $RecipientTypeDetails,
         [string[]] $Properties,
+        [string] $PropertySet,
         [string] $SortBy,
         [ValidatePattern('^(?i:unlimited|\d+)$')] [string] $ResultSize,
+        [pscredential] $Credential,
+        [switch] $IncludeSoftDeletedRecipients,
         [switch] $IgnoreDefaultScope,
         [switch] $ReadFromDomainController,
         [string] $DomainController
     )
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
-        Assert-SimModelled $PSBoundParameters @('Database', 'Properties', 'SortBy')
+        Assert-SimModelled $PSBoundParameters @('Database', 'Properties', 'PropertySet', 'SortBy', 'BookmarkDisplayName', 'IncludeBookmarkObject', 'Credential', 'IncludeSoftDeletedRecipients')
         $state = Read-SimState -Shared
         $filters = [System.Collections.Generic.List[object]]::new()
         if ($PSBoundParameters.ContainsKey('RecipientPreviewFilter')) { $filters.Add((ConvertFrom-SimFilter $RecipientPreviewFilter)) }
@@ -153,14 +168,29 @@ function Test-SimAnr($Object, [System.Collections.IDictionary] $Facts, [string] 
 
 function Get-User {
     # Every AD user, with or without a mailbox: RecipientTypeDetails is "User" for one without.
-    [CmdletBinding()]
+    [CmdletBinding(DefaultParameterSetName = 'Identity')]
     param(
-        [Parameter(Position = 0)] [string] $Identity,
+        [Parameter(Position = 0, ParameterSetName = 'Identity')] [string] $Identity,
+        [Parameter(Mandatory = $true, ParameterSetName = 'AnrSet')] [string] $Anr,
+        [switch] $Arbitration,
+        [switch] $AuditLog,
+        [switch] $AuxAuditLog,
+        [pscredential] $Credential,
+        [string] $Filter,
+        [switch] $IgnoreDefaultScope,
+        [string] $OrganizationalUnit,
+        [switch] $PublicFolder,
+        [switch] $ReadFromDomainController,
+        [string[]] $RecipientTypeDetails,
         [ValidatePattern('^(?i:unlimited|\d+)$')] [string] $ResultSize,
+        [string] $SortBy,
+        [switch] $SupervisoryReviewPolicy,
         [string] $DomainController
     )
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+        Assert-SimModelled $PSBoundParameters @('Anr', 'Arbitration', 'AuditLog', 'AuxAuditLog', 'Credential', 'Filter', 'OrganizationalUnit', 'PublicFolder',
+            'RecipientTypeDetails', 'SortBy', 'SupervisoryReviewPolicy')
         $state = Read-SimState -Shared
         $output = foreach ($user in (Select-SimByIdentity $state @($state.users) $PSBoundParameters)) {
             $type = 'User'

@@ -52,17 +52,23 @@ function Test-SimScopeSelects($State, $Scope, [System.Collections.IDictionary] $
 }
 
 function New-ManagementScope {
-    [CmdletBinding(SupportsShouldProcess = $true)]
+    # Only recipient scopes are modelled: database and server scopes are refused by name.
+    [CmdletBinding(DefaultParameterSetName = 'RecipientFilter', SupportsShouldProcess = $true)]
     param(
         [Parameter(Mandatory = $true, Position = 0)] [string] $Name,
-        [Parameter(Mandatory = $true)] [string] $RecipientRestrictionFilter,
-        [string] $RecipientRoot,
+        [Parameter(Mandatory = $true, ParameterSetName = 'RecipientFilter')] [string] $RecipientRestrictionFilter,
+        [Parameter(ParameterSetName = 'RecipientFilter')] [string] $RecipientRoot,
+        [Parameter(Mandatory = $true, ParameterSetName = 'DatabaseList')] [string[]] $DatabaseList,
+        [Parameter(Mandatory = $true, ParameterSetName = 'DatabaseFilter')] [string] $DatabaseRestrictionFilter,
+        [Parameter(Mandatory = $true, ParameterSetName = 'ServerList')] [string[]] $ServerList,
+        [Parameter(Mandatory = $true, ParameterSetName = 'ServerFilter')] [string] $ServerRestrictionFilter,
         [switch] $Exclusive,
         [switch] $Force,
         [string] $DomainController
     )
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+        Assert-SimModelled $PSBoundParameters @('DatabaseList', 'DatabaseRestrictionFilter', 'ServerList', 'ServerRestrictionFilter')
         Assert-SimNameLength $Name
         $stored = ConvertTo-SimStoredFilter $RecipientRestrictionFilter
         $state = Read-SimState
@@ -126,17 +132,20 @@ function Get-ManagementScope {
 }
 
 function Set-ManagementScope {
-    [CmdletBinding(SupportsShouldProcess = $true)]
+    [CmdletBinding(DefaultParameterSetName = 'RecipientFilter', SupportsShouldProcess = $true)]
     param(
         [Parameter(Mandatory = $true, Position = 0)] [string] $Identity,
         [string] $Name,
-        [string] $RecipientRestrictionFilter,
-        [string] $RecipientRoot,
+        [Parameter(ParameterSetName = 'RecipientFilter')] [string] $RecipientRestrictionFilter,
+        [Parameter(ParameterSetName = 'RecipientFilter')] [string] $RecipientRoot,
+        [Parameter(Mandatory = $true, ParameterSetName = 'DatabaseFilter')] [string] $DatabaseRestrictionFilter,
+        [Parameter(Mandatory = $true, ParameterSetName = 'ServerFilter')] [string] $ServerRestrictionFilter,
         [switch] $Force,
         [string] $DomainController
     )
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+        Assert-SimModelled $PSBoundParameters @('DatabaseRestrictionFilter', 'ServerRestrictionFilter')
         # Stored as Exchange stores it: parsed and re-rendered; the root resolved to an OU.
         $stored = $null
         if ($PSBoundParameters.ContainsKey('RecipientRestrictionFilter')) { $stored = ConvertTo-SimStoredFilter $RecipientRestrictionFilter }

@@ -58,15 +58,17 @@ function ConvertTo-SimVirtualDirectoryOutput($State, $Directory) {
 }
 
 function Get-WebServicesVirtualDirectory {
-    [CmdletBinding()]
+    [CmdletBinding(DefaultParameterSetName = 'Identity')]
     param(
-        [Parameter(Position = 0)] [string] $Identity,
-        [string] $Server,
+        [Parameter(Position = 0, ParameterSetName = 'Identity')] [string] $Identity,
+        [Parameter(Mandatory = $true, ParameterSetName = 'Server')] [string] $Server,
         [switch] $ADPropertiesOnly,
+        [switch] $ShowMailboxVirtualDirectories,
         [string] $DomainController
     )
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+        Assert-SimModelled $PSBoundParameters @('ShowMailboxVirtualDirectories')
         $state = Read-SimState -Shared
         $directories = $state.webServicesVirtualDirectories
         if ($PSBoundParameters.ContainsKey('Server')) {
@@ -90,10 +92,24 @@ function Set-WebServicesVirtualDirectory {
         [bool] $BasicAuthentication,
         [bool] $WindowsAuthentication,
         [bool] $OAuthAuthentication,
+        [bool] $CertificateAuthentication,
+        [bool] $DigestAuthentication,
+        [bool] $WSSecurityAuthentication,
+        [string[]] $ExtendedProtectionFlags,
+        [string[]] $ExtendedProtectionSPNList,
+        [ValidateSet('None', 'Allow', 'Require')] [string] $ExtendedProtectionTokenChecking,
+        [uri] $ExternalUrl,
+        [uri] $InternalUrl,
+        [uri] $InternalNLBBypassUrl,
+        [ValidateSet('Off', 'Low', 'High', 'Error')] [string] $GzipLevel,
+        [bool] $MRSProxyEnabled,
+        [switch] $Force,
         [string] $DomainController
     )
     try {
         Write-SimCallLog $MyInvocation.MyCommand.Name $PSBoundParameters
+        Assert-SimModelled $PSBoundParameters @('CertificateAuthentication', 'DigestAuthentication', 'WSSecurityAuthentication', 'ExtendedProtectionFlags',
+            'ExtendedProtectionSPNList', 'ExtendedProtectionTokenChecking', 'ExternalUrl', 'InternalUrl', 'InternalNLBBypassUrl', 'GzipLevel', 'MRSProxyEnabled')
         $state = Read-SimState
         $directory = Resolve-SimIdentity $state $state.webServicesVirtualDirectories $Identity 'VirtualDirectory'
         $target = $directory.server + '\' + $directory.name
