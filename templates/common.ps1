@@ -142,11 +142,6 @@ function Get-ImpEwsVirtualDirectories {
     [pscustomobject]@{ vdirs = $vdirs; vdirError = $null }
 }
 
-function Test-ImpNotFound($ErrorRecord) {
-    # Through remoting the exception is a RemoteException; Exchange's type survives in the reason and the id.
-    ([string]$ErrorRecord.CategoryInfo.Reason + ' ' + $ErrorRecord.Exception.GetType().Name + ' ' + [string]$ErrorRecord.FullyQualifiedErrorId) -match 'NotFound'
-}
-
 function Get-ImpMailbox([string]$Address) {
     # Exchange's own not-found error (ManagementObjectNotFoundException) is left to surface as is.
     $mailbox = Get-Mailbox -Identity $Address -ErrorAction Stop
