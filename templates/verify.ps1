@@ -13,8 +13,10 @@ $result = [ordered]@{
     vdirs        = @()
     vdirError    = $null
 }
-$needed = @('Get-Mailbox', 'Get-Recipient', 'Get-ManagementRoleAssignment', 'Get-ManagementScope')
-if (@($Parameters.groups | Where-Object { $null -ne $_ }).Count -gt 0) { $needed += 'Get-Group' }
+# Each cmdlet with the parameters verify passes: a session may hold a cmdlet without all of them.
+$needed = @('Get-Mailbox -Identity -RecipientTypeDetails -ResultSize', 'Get-Recipient -Identity -Filter -OrganizationalUnit -ResultSize',
+    'Get-ManagementRoleAssignment -RoleAssignee -Role -Delegating', 'Get-ManagementScope -Identity -Exclusive')
+if (@($Parameters.groups | Where-Object { $null -ne $_ }).Count -gt 0) { $needed += 'Get-Group -Identity' }
 Assert-ImpCommands $needed
 
 # The EWS virtual directories; without Get-WebServicesVirtualDirectory every other check still runs.
