@@ -11,8 +11,6 @@ export interface Action<O, P extends object = object> {
   addOptions(command: Command): Command;
   /** The template's $Parameters, checked; `args`: the positional arguments (schedule's job options). */
   parameters(context: CommandContext, options: O, args?: string[]): P;
-  /** imp script <action>: its --help line, and the comment at the top of the standalone script. */
-  script: { description: string; title: string };
 }
 
 /** For a repeatable flag (commander's option argument parser): every value given, in order. */

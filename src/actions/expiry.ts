@@ -12,5 +12,4 @@ export const expiryAction: Action<ExpiryTargetOptions> = {
   template: 'expiry',
   addOptions: (command: Command) => command.option('--account <address>', "the service account's SMTP address"),
   parameters: (context: CommandContext, options: ExpiryTargetOptions) => ({ account: checkAccount(context.setting('account', options.account)) }),
-  script: { description: "the Active Directory read of imp expiry: the service account's password expiry (read-only)", title: 'imp expiry: read the password expiry of the service account from AD (changes nothing)' },
 };

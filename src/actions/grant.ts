@@ -12,13 +12,6 @@ export interface GrantOptions {
   dryRun?: boolean;
 }
 
-export const grantAction: Action<GrantOptions, ReturnType<typeof grantParameters>> = {
-  template: 'grant',
-  addOptions: addGrantOptions,
-  parameters: grantParameters,
-  script: { description: 'the grant script', title: 'Grant ApplicationImpersonation to the service account in $Parameters' },
-};
-
 function addGrantOptions(command: Command): Command {
   return command
     .option('--account <address>', "the service account's primary SMTP address")
@@ -39,3 +32,9 @@ function grantParameters(context: CommandContext, options: GrantOptions) {
     dryRun: Boolean(options.dryRun),
   };
 }
+
+export const grantAction: Action<GrantOptions, ReturnType<typeof grantParameters>> = {
+  template: 'grant',
+  addOptions: addGrantOptions,
+  parameters: grantParameters,
+};

@@ -10,13 +10,6 @@ export interface RevokeOptions {
   dryRun?: boolean;
 }
 
-export const revokeAction: Action<RevokeOptions> = {
-  template: 'revoke',
-  addOptions: addRevokeOptions,
-  parameters: revokeParameters,
-  script: { description: 'the revoke script', title: 'Revoke ApplicationImpersonation from the service account in $Parameters' },
-};
-
 function addRevokeOptions(command: Command): Command {
   return command
     .option('--account <address>', "the service account's SMTP address")
@@ -32,3 +25,9 @@ function revokeParameters(context: CommandContext, options: RevokeOptions) {
     dryRun: Boolean(options.dryRun),
   };
 }
+
+export const revokeAction: Action<RevokeOptions> = {
+  template: 'revoke',
+  addOptions: addRevokeOptions,
+  parameters: revokeParameters,
+};

@@ -61,5 +61,4 @@ export const scheduleAction: Action<ScheduleOptions> = {
   template: 'schedule-task',
   addOptions: addInstallOptions,
   parameters: (context: CommandContext, options: ScheduleOptions, extra: string[] = []) => taskInstallParameters(scheduledJob(context, { ...options, scheduler: 'task' }, extra).job, options.runAs ?? currentUser()),
-  script: { description: 'the Task Scheduler registration of imp schedule install (asks for the run-as password when run)', title: 'imp schedule install: a daily Task Scheduler task running imp expiry' },
 };

@@ -9,13 +9,6 @@ export interface StatusOptions {
   serviceAccount?: string[];
 }
 
-export const statusAction: Action<StatusOptions> = {
-  template: 'status',
-  addOptions: addStatusOptions,
-  parameters: statusParameters,
-  script: { description: 'the Management Shell read of imp status: every ApplicationImpersonation assignment (read-only)', title: 'imp status: every ApplicationImpersonation assignment, its effective users and scope (changes nothing)' },
-};
-
 function addStatusOptions(command: Command): Command {
   return command
     .option('--account <address>', 'show only the assignments that reach this account (an alias is resolved to its primary address)')
@@ -29,3 +22,9 @@ function statusParameters(_context: CommandContext, options: StatusOptions) {
     serviceAccounts: (options.serviceAccount ?? []).map((a) => checkAccount(a)),
   };
 }
+
+export const statusAction: Action<StatusOptions> = {
+  template: 'status',
+  addOptions: addStatusOptions,
+  parameters: statusParameters,
+};

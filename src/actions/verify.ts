@@ -7,5 +7,4 @@ export const verifyAction: Action<VerifyTargetOptions> = {
   template: 'verify',
   addOptions: addVerifyTargetOptions,
   parameters: verifyShellParameters,
-  script: { description: 'the Management Shell checks of imp verify (read-only)', title: 'imp verify, Management Shell checks (changes nothing)' },
 };
