@@ -6,6 +6,7 @@
 $result = [ordered]@{
     mailbox      = $null
     mailboxError = $null
+    mailboxNotFound = $false
     assignments  = @()
     scopes       = @()
     targets      = @()
@@ -30,6 +31,7 @@ try {
 }
 catch {
     $result.mailboxError = [string]$_.Exception.Message
+    $result.mailboxNotFound = [bool](Test-ImpNotFound $_)
     return [pscustomobject]$result
 }
 

@@ -14,6 +14,8 @@ export function revokeCommand(): Command {
       const { result } = await context.exchange().run(revokeAction.template, revokeAction.parameters(context, options), revokeResultSchema);
       const output = context.output;
       output.document(result);
+      // An alias finds the same mailbox: name its primary address, as grant does (issue 11.4).
+      if (!result.mailbox.isPrimary) output.line(`${result.account} is an alias; the primary SMTP address of ${result.mailbox.name}'s mailbox is ${result.mailbox.primarySmtpAddress}.`);
       if (result.status === 'nothing') {
         output.line(`${result.account} has no direct ApplicationImpersonation assignment${options.name ? ` named "${options.name}"` : ''}: nothing to revoke.`);
       } else if (result.status === 'planned') {

@@ -96,6 +96,8 @@ export type EwsVirtualDirectories = z.infer<typeof ewsVirtualDirectoriesSchema>;
 export const verifyResultSchema = z.object({
   mailbox: mailboxSchema.nullable(),
   mailboxError: z.string().nullable(),
+  /** mailboxError is Exchange's not-found: the --account value names no mailbox. */
+  mailboxNotFound: z.boolean(),
   assignments: list(assignmentSchema),
   /** The write scopes of the account's assignments: custom, exclusive, or an OU (name = the OU, filter ''). */
   scopes: list(

@@ -34,7 +34,7 @@ export async function collectEvidence(context: CollectionContext, settings: Veri
     const parameters = { account: settings.account, mailboxes: settings.mailboxes, rooms: settings.rooms, groups: settings.groups };
     const { verifyResultSchema } = await import('../exchange/schemas'); // zod: loaded only when needed
     exchange = (await context.exchange().run('verify', parameters, verifyResultSchema)).result;
-    nearMatches = await nearMatchesOf(context, exchange);
+    nearMatches = await nearMatchesOf(context, exchange, settings.account);
     await context.dispose(); // everything from PowerShell is in hand; free the process during the EWS part
     timings.powershellMs = Date.now() - started;
   }
@@ -43,6 +43,11 @@ export async function collectEvidence(context: CollectionContext, settings: Veri
   const ews = await import('../ews');
   const { ewsUrlOf } = await import('../ews/virtual-directory');
   const url = ewsUrlOf(settings.ewsUrl, exchange);
+  if (exchange && !exchange.mailbox) {
+    // No mailbox behind --account: EWS can neither open it nor impersonate as it, so no password is asked for.
+    const notRun = { ok: false as const, notRun: 'the account has no mailbox (see account.mailbox)' };
+    return { exchange, ...(nearMatches ? { nearMatches } : {}), url, username: settings.username, login: notRun, interrupted: interruption.interrupted, startedAt: started, timings };
+  }
   const { credentialAccount, password } = await credentialFor(settings, exchange, url);
   let username = settings.username;
   if (credentialAccount !== settings.account) {
@@ -72,11 +77,11 @@ export async function collectEvidence(context: CollectionContext, settings: Veri
 }
 
 /**
- * For each --mailbox or --group Exchange could not find, what it has by a similar name, asked in the same
+ * For --account and each --mailbox or --group Exchange could not find, what it has by a similar name, asked in the same
  * session (near-matches.ps1, as for any other command's not-found). A courtesy: a failed lookup leaves it out.
  */
-async function nearMatchesOf(context: CollectionContext, exchange: VerifyResult): Promise<Evidence['nearMatches']> {
-  const missing = exchange.targetErrors.filter((e) => e.notFound);
+async function nearMatchesOf(context: CollectionContext, exchange: VerifyResult, account: string): Promise<Evidence['nearMatches']> {
+  const missing = [...(exchange.mailboxNotFound ? [{ kind: 'mailbox' as const, requested: account }] : []), ...exchange.targetErrors.filter((e) => e.notFound)];
   if (!missing.length) return undefined;
   const { nearMatchesSchema } = await import('../exchange/schemas');
   const found: NonNullable<Evidence['nearMatches']> = [];

@@ -16,7 +16,8 @@ export interface Evidence {
   url: string;
   /** The EWS logon name used: the settings', or an alias's primary address when that is the default. */
   username: string;
-  login: { ok: true } | { ok: false; failure: EwsFailure };
+  /** notRun: EWS was not asked (the account has no mailbox), and why. */
+  login: { ok: true } | { ok: false; failure: EwsFailure } | { ok: false; notRun: string };
   /** For each --mailbox or --group Exchange could not find: what it has by a similar name (Get-Recipient -Anr). */
   nearMatches?: { kind: 'mailbox' | 'group'; value: string; near: NearMatches }[];
   /** EWS ResolveNames for the account: only without the Management Shell, and only after a working login. */

@@ -28,7 +28,7 @@ export const SCOPE_FIX = 'Widen the scope to cover them (imp grant --scope-rooms
 export function judge(settings: VerifySettings, evidence: Evidence, now: Date): Verdict {
   const { exchange } = evidence;
   const checks: Check[] = exchange
-    ? [...exchangeChecks(settings, exchange), targetsCheck(exchange, evidence.nearMatches ?? [])]
+    ? [...exchangeChecks(settings, exchange, evidence.nearMatches ?? []), targetsCheck(exchange, evidence.nearMatches ?? [])]
     : [
         evidence.login.ok ? mailboxCheckFromEws(settings.account, evidence.resolved) : skip('account.mailbox', 'not checked: ews.login failed'),
         skip('targets.found', 'not checked: --no-powershell (EWS answers ErrorNonExistentMailbox for an unknown --mailbox)'),
@@ -38,11 +38,12 @@ export function judge(settings: VerifySettings, evidence: Evidence, now: Date): 
   const ordered = CHECK_IDS.map((id) => checks.find((c) => c.id === id)).filter((c): c is Check => Boolean(c));
   const interrupted = evidence.interrupted || evidence.propagation?.ended === 'interrupted';
   // Exchange unreachable, or answering with no SOAP: nothing was learnt about the account (UNKNOWN, as the README says).
-  const unanswered = !evidence.login.ok && UNANSWERED.has(evidence.login.failure.kind);
-  // A --mailbox or --group Exchange does not know is bad input: UNKNOWN (exit 3), as any bad flag is, while
+  const unanswered = 'failure' in evidence.login && UNANSWERED.has(evidence.login.failure.kind);
+  // An --account, --mailbox or --group Exchange does not know is bad input: UNKNOWN (exit 3), as any bad flag is, while
   // a fault the other checks found still outranks it (CRITICAL), as in monitoring's worst().
-  const others = ordered.filter((c) => c.id !== 'targets.found');
-  const badInput = Boolean(exchange?.targetErrors.length);
+  const accountUnknown = unknownAccount(settings, evidence);
+  const others = ordered.filter((c) => c.id !== 'targets.found' && !(accountUnknown && c.id === 'account.mailbox'));
+  const badInput = Boolean(exchange?.targetErrors.length) || accountUnknown;
   const status = overallStatus(others, interrupted || unanswered);
   return { status: badInput ? worst(status, 'UNKNOWN') : status, checks: ordered, interrupted };
 }
@@ -77,10 +78,23 @@ export function targetsCheck(exchange: VerifyResult, nearMatches: NonNullable<Ev
   return fail('targets.found', `${messages.join(' ')}${checked}`, [...new Set(fixes)].join(' '), { code: 'ManagementObjectNotFoundException' });
 }
 
-function exchangeChecks(settings: VerifySettings, exchange: VerifyResult): Check[] {
+/** --account names nothing Exchange knows, not even an AD user without a mailbox: bad input, as for any flag. */
+function unknownAccount(settings: VerifySettings, evidence: Evidence): boolean {
+  return Boolean(evidence.exchange?.mailboxNotFound) && !accountNearMatches(settings, evidence.nearMatches ?? [])?.userWithoutMailbox;
+}
+
+function accountNearMatches(settings: VerifySettings, nearMatches: NonNullable<Evidence['nearMatches']>) {
+  return nearMatches.find((n) => n.kind === 'mailbox' && n.value === settings.account)?.near;
+}
+
+function exchangeChecks(settings: VerifySettings, exchange: VerifyResult, nearMatches: NonNullable<Evidence['nearMatches']>): Check[] {
   const checks: Check[] = [];
   const mailbox = exchange.mailbox;
-  if (!mailbox) {
+  if (!mailbox && exchange.mailboxNotFound) {
+    // The flag, the value, and what Exchange has by a similar name, or Enable-Mailbox for an AD user without one.
+    const { message, suggestion } = describeMissing({ flag: '--account', value: settings.account, kind: 'mailbox' }, accountNearMatches(settings, nearMatches));
+    checks.push(fail('account.mailbox', message, suggestion, { code: 'ManagementObjectNotFoundException' }));
+  } else if (!mailbox) {
     checks.push(fail('account.mailbox', exchange.mailboxError ?? `${settings.account} has no mailbox.`, `Give the service account a mailbox (Enable-Mailbox) and use its primary SMTP address.`));
   } else if (!mailbox.isPrimary) {
     checks.push(
@@ -195,6 +209,7 @@ function mailboxCheckFromEws(account: string, resolved: Evidence['resolved']): C
 function loginCheck(settings: VerifySettings, evidence: Evidence): Check {
   const { login, url, username } = evidence;
   const who = { account: settings.account, username };
+  if ('notRun' in login) return skip('ews.login', `not run: ${login.notRun}`);
   if (!login.ok) return fail('ews.login', ewsFailureSummary(login.failure, who), ewsFailureFix(login.failure, who, evidence.exchange), { code: login.failure.code ?? login.failure.kind });
   return settings.insecure
     ? warn('ews.login', `Basic authentication as ${username} works at ${url}, but the certificate was not verified (--insecure).`, { fix: 'Trust the issuing CA with --ca <pem> and drop --insecure.' })
@@ -202,6 +217,7 @@ function loginCheck(settings: VerifySettings, evidence: Evidence): Check {
 }
 
 function impersonationCheck(settings: VerifySettings, evidence: Evidence, now: Date): Check {
+  if ('notRun' in evidence.login) return skip('ews.impersonation', `not run: ${evidence.login.notRun}`);
   if (!evidence.login.ok) return skip('ews.impersonation', 'not run: ews.login failed');
   const total = probedAddresses(settings, evidence.exchange).length;
   if (!total && evidence.exchange?.targetErrors.length) return skip('ews.impersonation', 'not run: Exchange found none of the rooms, groups or mailboxes named (see targets.found).');

@@ -101,7 +101,7 @@ describe('imp grant / revoke', function () {
     assert.equal(impersonationAssignments(lab).length, 1);
   });
 
-  it('revokes the assignment, and a second revoke is a clean no-op', async () => {
+  it('revokes the assignment, and a second revoke (given the alias, which it names) is a clean no-op', async () => {
     assert.equal((await lab.imp(['grant', '--account', ACCOUNT])).code, 0);
     const revoke = await lab.imp(['revoke', '--account', ACCOUNT]);
     assert.equal(revoke.code, 0, revoke.stderr);
@@ -110,8 +110,10 @@ describe('imp grant / revoke', function () {
     const removeCall = lab.calls().find((c) => c.cmdlet === 'Remove-ManagementRoleAssignment')!;
     assert.equal(removeCall.parameters.Confirm, false);
 
-    const again = await lab.imp(['revoke', '--account', ACCOUNT]);
+    // Again, given the alias: the same mailbox, its primary address named.
+    const again = await lab.imp(['revoke', '--account', lab.settings.alias]);
     assert.equal(again.code, 0);
+    assert.match(again.stdout, new RegExp(`^${lab.settings.alias} is an alias; the primary SMTP address of .*'s mailbox is ${ACCOUNT}\\.\n`));
     assert.match(again.stdout, /nothing to revoke/);
   });
 

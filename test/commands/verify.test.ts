@@ -182,6 +182,17 @@ describe('imp verify', function () {
       assert.equal(probedGhosts.length, 0, 'what Exchange cannot find is not probed');
     });
 
+    it('an --account Exchange does not know: the flag, the value and near matches, exit 3; no password is asked for', async () => {
+      // No --password-stdin and nothing stored: before, this ended at "No credential is stored for svc-book@…".
+      const run = await sim.lab.imp(['verify', '--json', '--account', 'svc-book@contoso.com', '--rooms', '--wait', '0', '--ca', sim.lab.settings.caFile!]);
+      assert.equal(run.code, 3, run.stderr);
+      const r = report(run);
+      const mailbox = check(r, 'account.mailbox');
+      assert.equal(mailbox.message, '--account "svc-book@contoso.com": Exchange has no mailbox by that name.');
+      assert.match(mailbox.fix!, /Did you mean --account 'svc-booking@contoso.com'/);
+      assert.deepEqual([check(r, 'ews.login').status, check(r, 'ews.impersonation').status], ['skip', 'skip']);
+    });
+
     it('a scope that excludes one room: rbac.scope and ews.impersonation name that room', async () => {
       // The scope imp grant --scope-rooms makes (test/commands/grant.test.ts proves that), narrowed by hand.
       const original = sim.lab.state();

@@ -11,6 +11,7 @@ function exchange(created: (string | null)[], targets: [string, boolean][] = [['
   return {
     mailbox: null,
     mailboxError: null,
+    mailboxNotFound: false,
     assignments: created.map((whenCreatedUTC, i) => ({
       name: `a${i}`, role: 'ApplicationImpersonation', roleAssigneeName: 'svc', roleAssigneeType: 'User', assignmentMethod: 'Direct',
       effectiveUserName: 'svc', assignmentChain: null, enabled: true, customRecipientWriteScope: null, recipientWriteScope: 'Organization', whenCreatedUTC,

@@ -6,6 +6,7 @@ import { UNANSWERED } from '../../src/ews/errors';
 import type { Assignment, VerifyResult } from '../../src/exchange/schemas';
 import type { Check, CheckId } from '../../src/verify/checks';
 import type { Evidence } from '../../src/verify/evidence';
+import type { NearMatches } from '../../src/exchange/not-found';
 import { judge, SCOPE_FIX } from '../../src/verify/judge';
 import type { TargetOutcome } from '../../src/verify/outcome';
 import type { VerifySettings } from '../../src/verify/settings';
@@ -60,6 +61,7 @@ const exchange = (over: Partial<VerifyResult> = {}): VerifyResult => ({
     emailAddresses: [`SMTP:${ACCOUNT}`],
   },
   mailboxError: null,
+  mailboxNotFound: false,
   assignments: [assignment()],
   scopes: [],
   targets: ROOMS.map((address, i) => ({ address, name: `Room ${i + 1}`, type: 'RoomMailbox', source: 'rooms', groupPath: [], inScope: true, blockedBy: null, nestedVia: null })),
@@ -110,6 +112,18 @@ const rows: Row[] = [
   // account.mailbox, from the Management Shell
   { name: 'the account has a mailbox at its primary address', evidence: evidence(), id: 'account.mailbox', status: 'pass', message: /is the primary SMTP address of svc-booking's mailbox, and the account is enabled/ },
   { name: 'no mailbox: the Management Shell error is the message', evidence: evidence({ exchange: exchange({ mailbox: null, mailboxError: "object 'svc' couldn't be found" }) }), id: 'account.mailbox', status: 'fail', message: /couldn't be found/, fix: /Enable-Mailbox/ },
+  {
+    name: 'an --account Exchange does not know: the flag, the value, near matches (ANR); EWS is not asked',
+    evidence: evidence({ exchange: exchange({ mailbox: null, mailboxNotFound: true, mailboxError: "object 'svc-bookng@contoso.com' couldn't be found", targets: [] }), nearMatches: [{ kind: 'mailbox', value: 'svc-bookng@contoso.com', near: { matches: [{ name: 'Booking Service', primarySmtpAddress: ACCOUNT, recipientTypeDetails: 'UserMailbox' }], userWithoutMailbox: null } }], login: { ok: false, notRun: 'the account has no mailbox (see account.mailbox)' }, impersonation: undefined }),
+    settings: settings({ account: 'svc-bookng@contoso.com' }),
+    id: 'account.mailbox', status: 'fail', message: /^--account "svc-bookng@contoso.com": Exchange has no mailbox by that name\.$/, fix: "Did you mean --account 'svc-booking@contoso.com'?", code: 'ManagementObjectNotFoundException',
+  },
+  {
+    name: 'an --account that is an AD user without a mailbox: Enable-Mailbox',
+    evidence: evidence({ exchange: exchange({ mailbox: null, mailboxNotFound: true, targets: [] }), nearMatches: [{ kind: 'mailbox', value: ACCOUNT, near: { matches: [], userWithoutMailbox: { name: 'Booking Service', userPrincipalName: ACCOUNT } } }], login: { ok: false, notRun: 'the account has no mailbox (see account.mailbox)' }, impersonation: undefined }),
+    id: 'account.mailbox', status: 'fail', message: /the AD account Booking Service \(svc-booking@contoso.com\) has no mailbox/, fix: /^Give it a mailbox: Enable-Mailbox -Identity 'svc-booking@contoso.com'/,
+  },
+  { name: 'EWS not asked for an account without a mailbox', evidence: evidence({ exchange: exchange({ mailbox: null, mailboxNotFound: true, targets: [] }), login: { ok: false, notRun: 'the account has no mailbox (see account.mailbox)' }, impersonation: undefined }), id: 'ews.login', status: 'skip', message: /^not run: the account has no mailbox \(see account.mailbox\)$/ },
   { name: 'no mailbox and no error text', evidence: evidence({ exchange: exchange({ mailbox: null }) }), id: 'account.mailbox', status: 'fail', message: /svc-booking@contoso.com has no mailbox/ },
   { name: 'an alias names the primary', evidence: evidence({ exchange: exchange({ mailbox: { ...exchange().mailbox!, isPrimary: false } }) }), id: 'account.mailbox', status: 'fail', message: /is an alias; the primary SMTP address of svc-booking's mailbox is svc-booking@contoso.com/, fix: /Use svc-booking@contoso.com with --account/, code: 'ErrorNonPrimarySmtpAddress' },
   { name: 'a disabled AD account', evidence: evidence({ exchange: exchange({ mailbox: { ...exchange().mailbox!, accountDisabled: true } }) }), id: 'account.mailbox', status: 'fail', message: /AD account of svc-booking .* is disabled/, fix: /Enable-ADAccount/ },
@@ -329,6 +343,14 @@ describe('verify judge', () => {
         assert.deepEqual(verdict.checks.filter((c) => c.status === 'skip').map((c) => c.id), [], 'every other check ran');
       });
     }
+    const noMailbox = (near: NearMatches): Evidence =>
+      evidence({ exchange: exchange({ mailbox: null, mailboxNotFound: true, targets: [] }), nearMatches: [{ kind: 'mailbox', value: ACCOUNT, near }], login: { ok: false, notRun: 'no mailbox' }, impersonation: undefined });
+    it('an --account unknown to Exchange and AD: UNKNOWN (exit 3), bad input', () => {
+      assert.equal(judge(settings(), noMailbox({ matches: [], userWithoutMailbox: null }), NOW).status, 'UNKNOWN');
+    });
+    it('an --account that is an AD user without a mailbox: CRITICAL, a fault in the set-up (Enable-Mailbox)', () => {
+      assert.equal(judge(settings(), noMailbox({ matches: [], userWithoutMailbox: { name: 'Booking Service', userPrincipalName: ACCOUNT } }), NOW).status, 'CRITICAL');
+    });
   });
 
   describe('overall status', () => {
