@@ -161,6 +161,10 @@ describe('imp and Exchange as admins run it', function () {
     const denied = JSON.parse(run.stdout).error;
     assert.equal(denied.code, 'EXCHANGE_CMDLET_MISSING');
     assert.match(denied.message, /CONTOSO\\user1 holds no delegating ApplicationImpersonation assignment[\s\S]*Organization Management[\s\S]*New-ManagementRoleAssignment -Role ApplicationImpersonation -User 'CONTOSO\\user1' -Delegating/);
+    // revoke needs the same delegating assignment: it names it before removing user2's assignment.
+    const revoke = await lab.imp(['--json', 'revoke', '--account', 'user2@contoso.com']);
+    assert.equal(revoke.code, 3, revoke.stderr);
+    assert.match(JSON.parse(revoke.stdout).error.message, /CONTOSO\\user1 holds no delegating ApplicationImpersonation assignment/);
     assert.equal(lab.state().scopes.length, 0, 'no scope made');
     assert.equal(regularAssignments(lab).length, 1, 'only the one user2 got from the Administrator above');
     assert.ok(!lab.calls().slice(callsBefore).some((c) => /^(New|Set|Remove)-/.test(c.cmdlet)), 'imp tried no change');
