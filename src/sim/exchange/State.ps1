@@ -217,7 +217,7 @@ function Write-SimCallLog([string] $Command, [System.Collections.IDictionary] $B
 # besides Exchange: the ActiveDirectory module (often missing on Exchange servers) and Windows PowerShell 5.1's
 # event log cmdlets (PowerShell 7 has none). They are read once, when the module is imported.
 function Get-SimMachineSetting([string] $Name) {
-    try { $state = Read-SimState } catch { return $true }
+    try { $state = Read-SimState -Shared } catch { return $true }
     $machine = $state.PSObject.Properties['machine']
     if ($null -eq $machine -or $null -eq $machine.Value) { return $true }
     $setting = $machine.Value.PSObject.Properties[$Name]
