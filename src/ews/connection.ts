@@ -170,6 +170,8 @@ export class EwsSession {
  * per probe still share one agent instead of leaving a trail of idle keep-alive sockets.
  */
 const sessions = new Map<string, EwsSession>();
+/** A connection object is not changed once used (probes take it read-only), so its key can be kept. */
+const byConnection = new WeakMap<EwsConnection, { key: string; session: EwsSession }>();
 
 function sessionKey(connection: EwsConnection): string {
   const digest = (text: string | undefined): string => (text ? createHash('sha256').update(text, 'utf8').digest('base64') : '');
@@ -186,12 +188,16 @@ function sessionKey(connection: EwsConnection): string {
 
 /** The shared session for this connection, created on first use (throws for Exchange Online or a bad URL). */
 export function ewsSession(connection: EwsConnection): EwsSession {
+  // The same connection object again (verify's probes): no key to hash, while its session is still open.
+  const known = byConnection.get(connection);
+  if (known && sessions.get(known.key) === known.session) return known.session;
   const key = sessionKey(connection);
   let session = sessions.get(key);
   if (!session) {
     session = new EwsSession(connection);
     sessions.set(key, session);
   }
+  byConnection.set(connection, { key, session });
   return session;
 }
 

@@ -10,6 +10,7 @@ import { interruption } from '../interrupt';
 import type { Output } from '../output';
 import type { PowerShellSession } from '../powershell/session';
 import type { ProbeRecord } from '../report/from-verify';
+import { trustContext } from '../trust';
 import type { VerifyResult } from '../exchange/schemas';
 import { canaryOf, probedAddresses, propagationWindow, type Evidence } from './evidence';
 import type { VerifySettings } from './settings';
@@ -30,6 +31,15 @@ export async function collectEvidence(context: CollectionContext, settings: Veri
   // 1. What the Management Shell says.
   let exchange: Evidence['exchange'];
   let nearMatches: Evidence['nearMatches'];
+  // Reading the system trust store takes a few hundred ms of CPU: done while PowerShell works, not on the
+  // EWS clock. A bad --ca is left for the first request to report.
+  setImmediate(() => {
+    try {
+      trustContext(settings.ca);
+    } catch {
+      // reported by the first EWS request
+    }
+  });
   if (settings.powershell) {
     const parameters = { account: settings.account, mailboxes: settings.mailboxes, rooms: settings.rooms, groups: settings.groups };
     const { verifyResultSchema } = await import('../exchange/schemas'); // zod: loaded only when needed
