@@ -110,9 +110,11 @@ function Add-ImpTarget($Recipient, [string]$Source, $Path) {
     $address = [string]$Recipient.PrimarySmtpAddress
     if (-not $address -or $seen.ContainsKey($address.ToLowerInvariant())) { return }
     $seen[$address.ToLowerInvariant()] = $true
+    # inScope, blockedBy and nestedVia are decided below, once every scope is known.
     [void]$targets.Add([pscustomobject]@{
             address = $address; name = [string]$Recipient.Name; type = [string]$Recipient.RecipientTypeDetails
             distinguishedName = [string]$Recipient.DistinguishedName; source = $Source; groupPath = @($Path)
+            inScope = $false; blockedBy = $null; nestedVia = $null
         })
 }
 foreach ($requested in @($Parameters.mailboxes)) {
@@ -183,18 +185,20 @@ function Test-ImpInAny($Sets, [string]$Address) {
     $false
 }
 
+# Plain loops, no pipelines or Add-Member: these run once per mailbox, and an organisation can have 50,000.
+$outside = New-Object System.Collections.ArrayList
 foreach ($target in $targets) {
-    $blockedBy = @($blocking | Where-Object { $_.members.Contains($target.address) } | ForEach-Object { $_.name })
+    $blockedBy = New-Object System.Collections.ArrayList
+    foreach ($scope in $blocking) { if ($scope.members.Contains($target.address)) { [void]$blockedBy.Add($scope.name) } }
     if ($blockedBy.Count -gt 0) { $inScope = Test-ImpInAny $exclusiveReach $target.address }
     else { $inScope = $organizationWide -or (Test-ImpInAny $reach $target.address) -or (Test-ImpInAny $exclusiveReach $target.address) }
-    $target | Add-Member -NotePropertyName inScope -NotePropertyValue $inScope
-    $target | Add-Member -NotePropertyName blockedBy -NotePropertyValue $(if ($inScope -or $blockedBy.Count -eq 0) { $null } else { $blockedBy -join ', ' })
-    $target | Add-Member -NotePropertyName nestedVia -NotePropertyValue $null
+    $target.inScope = $inScope
+    if (-not $inScope -and $blockedBy.Count -gt 0) { $target.blockedBy = $blockedBy -join ', ' }
+    if (-not $target.inScope -and -not $target.blockedBy) { [void]$outside.Add($target) }
 }
 
 # MemberOfGroup reaches direct members only. For a target outside every scope that is inside a scope's
 # group through a nested group, name that nested group: the fix is adding it (or the booker) directly.
-$outside = @($targets | Where-Object { -not $_.inScope -and -not $_.blockedBy })
 if ($outside.Count -gt 0) {
     $scopeGroups = New-Object System.Collections.ArrayList
     foreach ($filter in $scopeFilters.Values) {
