@@ -3,7 +3,7 @@
 # Input ($Parameters): address. Output: mailbox (null when no mailbox has this address: an admin's UPN
 # for --exchange-credential, say).
 
-Assert-ImpCommands @('Get-Mailbox')
+Assert-ImpCommands @('Get-Mailbox -Identity')
 $mailbox = $null
 try { $mailbox = Get-ImpMailbox ([string]$Parameters.address) }
 catch {
