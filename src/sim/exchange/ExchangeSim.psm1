@@ -27,7 +27,7 @@ foreach ($file in @(
 # Only the Exchange cmdlets the admin's management roles grant (Roles.ps1).
 Export-ModuleMember -Function (Get-SimGrantedCmdlets)
 $restricted = Publish-SimRestrictedCmdlets
-if ($restricted.Aliases.Count -gt 0) { Export-ModuleMember -Function $restricted.Functions -Alias $restricted.Aliases }
+if ($restricted.Count -gt 0) { Export-ModuleMember -Function $restricted }
 
 # What this simulated machine has besides Exchange (state.machine, read once at import).
 Export-ModuleMember -Function @(

@@ -69,29 +69,29 @@ function Get-SimGrantedCmdlets {
 }
 
 function Publish-SimRestrictedCmdlets {
-    # A cmdlet granted with only some parameters becomes a proxy that declares only those, as implicit
-    # remoting's proxy does: any other parameter is a ParameterBindingException, and Get-Command shows what is
-    # there. The proxy (SimGranted-<cmdlet>) is reached through an alias with the cmdlet's name, and forwards
-    # to the full simulated cmdlet, which keeps its name in errors and the call log. Returns the names to export.
+    # A cmdlet granted with only some parameters is replaced by a proxy with its name that declares only those,
+    # as implicit remoting's proxy does: any other parameter is a ParameterBindingException, and Get-Command shows
+    # what is there. The proxy lives in a small nested module that holds the full simulated cmdlet (captured
+    # before the proxy replaces it), so errors and the call log still name the cmdlet. Returns the names to export.
     $entries = Get-SimGrantedEntries
-    $functions = [System.Collections.Generic.List[string]]::new()
-    $aliases = [System.Collections.Generic.List[string]]::new()
+    $restricted = [System.Collections.Generic.List[string]]::new()
     foreach ($cmdlet in @($entries.Keys)) {
         $allowed = $entries[$cmdlet]
         if ($null -eq $allowed) { continue }
-        $metadata = [System.Management.Automation.CommandMetadata]::new((Get-Command -Name $cmdlet -CommandType Function))
+        $full = Get-Command -Name $cmdlet -CommandType Function
+        $metadata = [System.Management.Automation.CommandMetadata]::new($full)
         foreach ($name in @($metadata.Parameters.Keys)) {
             if (-not (Test-SimTextIn $name ([string[]]$allowed))) { [void]$metadata.Parameters.Remove($name) }
         }
-        $proxy = 'SimGranted-' + $cmdlet
-        # Bound to this module, so that the proxy finds the full cmdlet, which is not exported.
-        $body = $ExecutionContext.SessionState.Module.NewBoundScriptBlock([scriptblock]::Create([System.Management.Automation.ProxyCommand]::Create($metadata)))
-        Set-Item -Path ('function:script:' + $proxy) -Value $body
-        Set-Alias -Name $cmdlet -Value $proxy -Scope Script
-        $functions.Add($proxy)
-        $aliases.Add($cmdlet)
+        $proxy = [System.Management.Automation.ProxyCommand]::Create($metadata)
+        $call = [regex]::new('\$ExecutionContext\.InvokeCommand\.GetCommand\([^)]*\)')
+        if (-not $call.IsMatch($proxy)) { throw ('The proxy of ' + $cmdlet + ' does not look up its command as expected.') }
+        $proxy = $call.Replace($proxy, '$SimFullCommand', 1)
+        $body = [scriptblock]::Create('param($SimFullCommand)' + [Environment]::NewLine + 'function ' + $cmdlet + ' {' + [Environment]::NewLine + $proxy + [Environment]::NewLine + '}')
+        $null = New-Module -Name ('SimGranted-' + $cmdlet) -ScriptBlock $body -ArgumentList $full
+        $restricted.Add($cmdlet)
     }
-    return @{ Functions = $functions.ToArray(); Aliases = $aliases.ToArray() }
+    return ,$restricted.ToArray()
 }
 
 function Get-SimExchangeCaller($State) {
