@@ -4,6 +4,7 @@ import { formatDuration } from '../duration';
 import { UNANSWERED } from '../ews/errors';
 import { basicAuthenticationFix, ewsFailureFix, ewsFailureSummary } from '../ews/failures';
 import type { VerifyResult } from '../exchange/schemas';
+import { shellArgument } from '../exchange/next-steps';
 import { describeMissing } from '../exchange/not-found';
 import { formatLocalTime } from '../local-time';
 import { worst } from '../monitoring';
@@ -23,7 +24,7 @@ export interface Verdict {
   interrupted: boolean;
 }
 
-export const SCOPE_FIX = 'Widen the scope to cover them (imp grant --scope-rooms / --scope-group <bookers>, or Set-ManagementScope -RecipientRestrictionFilter), otherwise they double-book.';
+export const SCOPE_FIX = 'Widen the scope with the command rbac.scope gives, otherwise they double-book.';
 
 export function judge(settings: VerifySettings, evidence: Evidence, now: Date): Verdict {
   const { exchange } = evidence;
@@ -151,17 +152,28 @@ export function scopeCheck(settings: Pick<VerifySettings, 'account'>, exchange: 
   }
   if (nested.length) {
     const via = nested[0].nestedVia!;
-    const rooms = exchange.scopes.some((s) => /RoomMailbox/i.test(s.filter)) ? ' --scope-rooms' : '';
-    const groups = [...new Set(exchange.scopes.flatMap((s) => [...s.filter.matchAll(/MemberOfGroup -eq '((?:[^']|'')*)'/gi)].map((m) => /^CN=((?:[^,\\]|\\.)*)/i.exec(m[1].replace(/''/g, "'"))?.[1] ?? m[1])))];
-    const scopeGroups = [...new Set([...groups, via.scopeGroup, ...nested.map((t) => t.nestedVia!.nestedGroup)])].map((g) => `--scope-group "${g}"`).join(' ');
-    fixes.push(`Add ${nested.length === 1 ? nested[0].address : 'them'} to "${via.scopeGroup}" directly, or add the nested group to the scope: imp grant --account ${settings.account}${rooms} ${scopeGroups}.`);
+    const command = widenCommand(settings, exchange, [], [via.scopeGroup, ...nested.map((t) => t.nestedVia!.nestedGroup)]);
+    fixes.push(`Add ${nested.length === 1 ? nested[0].address : 'them'} to "${via.scopeGroup}" directly, or add the nested group to the scope: ${command}.`);
   }
-  if (outside.length > blocked.length + nested.length) fixes.push(SCOPE_FIX);
+  const plain = outside.filter((t) => !t.blockedBy && !t.nestedVia);
+  if (plain.length) {
+    // A complete command (issue 11.7): the account, the rooms and every booker group, old and new; grant changes imp's scope in place.
+    const groups = plain.flatMap((t) => (t.source.startsWith('group:') ? [t.source.slice('group:'.length)] : []));
+    fixes.push(`Widen the scope to cover them: ${widenCommand(settings, exchange, plain, groups)} (or Set-ManagementScope -RecipientRestrictionFilter), otherwise they double-book.`);
+  }
   const where = exchange.scopes.length ? `the assignment's scope ${names}` : "the assignment's reach";
   return fail('rbac.scope', [`${outside.length} of ${countMailboxes(total)} fall outside ${where}.`, ...reasons].join(' '), fixes.join(' '), {
     ...(detail ? { detail } : {}),
     mailboxes: outside.map((t) => ({ address: t.address, status: 'fail' as const })),
   });
+}
+
+/** The grant that brings the account's scope to its groups and rooms so far plus the ones given. */
+function widenCommand(settings: Pick<VerifySettings, 'account'>, exchange: VerifyResult, outside: VerifyResult['targets'], groups: string[]): string {
+  const rooms = exchange.scopes.some((s) => /RoomMailbox/i.test(s.filter)) || outside.some((t) => t.type === 'RoomMailbox') ? ' --scope-rooms' : '';
+  const scopeGroups = exchange.scopes.flatMap((s) => [...s.filter.matchAll(/MemberOfGroup -eq '((?:[^']|'')*)'/gi)].map((m) => /^CN=((?:[^,\\]|\\.)*)/i.exec(m[1].replace(/''/g, "'"))?.[1] ?? m[1]));
+  const flags = [...new Set([...scopeGroups, ...groups])].map((g) => ` --scope-group ${shellArgument(g)}`).join('');
+  return `imp grant --account ${shellArgument(settings.account)}${rooms}${flags}`;
 }
 
 /** Basic authentication on the virtual directories that serve the given --ews-url (all of them otherwise). */

@@ -172,7 +172,12 @@ const rows: Row[] = [
   // rbac.scope
   { name: 'organisation-wide', evidence: evidence(), id: 'rbac.scope', status: 'pass', message: /organisation-wide/ },
   { name: 'a scope covering every target', evidence: evidence({ exchange: exchange({ scopes: [ROOMS_SCOPE] }) }), id: 'rbac.scope', status: 'pass', message: /^All 2 mailboxes are inside the scope "Rooms"\.$/ },
-  { name: 'a scope leaving one room out', evidence: evidence({ exchange: exchange({ scopes: [{ ...ROOMS_SCOPE, filter: 'x' }], targets: [{ ...exchange().targets[0] }, { ...exchange().targets[1], inScope: false }] }) }), id: 'rbac.scope', status: 'fail', message: /^1 of 2 mailboxes fall outside the assignment's scope "Rooms"\.$/, fix: SCOPE_FIX },
+  { name: 'a scope leaving one room out', evidence: evidence({ exchange: exchange({ scopes: [{ ...ROOMS_SCOPE, filter: 'x' }], targets: [{ ...exchange().targets[0] }, { ...exchange().targets[1], inScope: false }] }) }), id: 'rbac.scope', status: 'fail', message: /^1 of 2 mailboxes fall outside the assignment's scope "Rooms"\.$/, fix: 'Widen the scope to cover them: imp grant --account svc-booking@contoso.com --scope-rooms (or Set-ManagementScope -RecipientRestrictionFilter), otherwise they double-book.' },
+  {
+    name: 'bookers of a --group outside a rooms scope: the complete grant, rooms and the group',
+    evidence: evidence({ exchange: exchange({ scopes: [ROOMS_SCOPE], targets: [exchange().targets[0], { address: 'user1@contoso.com', name: 'User 1', type: 'UserMailbox', source: 'group:Room Bookers', groupPath: ['Room Bookers'], inScope: false, blockedBy: null, nestedVia: null }] }) }),
+    id: 'rbac.scope', status: 'fail', message: /^1 of 2 mailboxes fall outside the assignment's scope "Rooms"\.$/, fix: /^Widen the scope to cover them: imp grant --account svc-booking@contoso.com --scope-rooms --scope-group "Room Bookers" \(or Set-ManagementScope/,
+  },
   { name: 'no assignment, so no scope check', evidence: evidence({ exchange: exchange({ assignments: [] }) }), id: 'rbac.scope', status: 'skip', message: /not checked: no assignment/ },
   { name: 'EWS only: scope not checked', settings: EWS_ONLY, evidence: ewsOnly(), id: 'rbac.scope', status: 'skip', message: /--no-powershell/ },
   {
@@ -188,7 +193,7 @@ const rows: Row[] = [
   {
     name: 'a booker only in a nested group of the scope group is outside',
     evidence: evidence({ exchange: exchange({ scopes: [{ ...ROOMS_SCOPE, name: 'Bookers', filter: "MemberOfGroup -eq 'CN=Bookers'" }], targets: [exchange().targets[0], { ...exchange().targets[1], type: 'UserMailbox', source: 'group', groupPath: ['Bookers', 'Bookers-EU'], inScope: false, nestedVia: { scopeGroup: 'Bookers', nestedGroup: 'Bookers-EU', path: ['Bookers', 'Bookers-EU'] } }] }) }),
-    id: 'rbac.scope', status: 'fail', message: /^1 of 2 mailboxes fall outside the assignment's scope "Bookers"\. \S+ is in "Bookers" only through the nested group "Bookers-EU", and a scope's MemberOfGroup reaches direct members only\.$/, fix: /imp grant --account \S+ --scope-group "Bookers" --scope-group "Bookers-EU"/,
+    id: 'rbac.scope', status: 'fail', message: /^1 of 2 mailboxes fall outside the assignment's scope "Bookers"\. \S+ is in "Bookers" only through the nested group "Bookers-EU", and a scope's MemberOfGroup reaches direct members only\.$/, fix: /imp grant --account \S+ --scope-group Bookers --scope-group Bookers-EU\.$/,
   },
   { name: 'a scope and one mailbox inside it: the filter as detail', evidence: evidence({ exchange: exchange({ scopes: [ROOMS_SCOPE], targets: [exchange().targets[0]] }) }), id: 'rbac.scope', status: 'pass', message: /^The mailbox is inside the scope "Rooms"\.$/ },
   { name: 'a scope but no rooms or bookers named', evidence: evidence({ exchange: exchange({ scopes: [ROOMS_SCOPE], targets: [] }), impersonation: undefined }), id: 'rbac.scope', status: 'skip', message: /No rooms or bookers were named, so nothing was checked against the scope "Rooms"/ },
