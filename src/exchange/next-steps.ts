@@ -30,6 +30,8 @@ export interface VerifyHint {
   rooms: boolean;
   /** grant --scope-group: check every member. */
   groups: string[];
+  /** --mailbox: check these too. */
+  mailboxes?: string[];
   /** --ca, when one is configured. */
   ca?: string;
   wait?: string;
@@ -40,6 +42,7 @@ export function verifyCommandLine(hint: VerifyHint, globals: ConnectionGlobals):
   const parts = ['imp', 'verify', '--account', shellArgument(hint.account)];
   if (hint.rooms) parts.push('--rooms');
   for (const group of hint.groups) parts.push('--group', shellArgument(group));
+  for (const mailbox of hint.mailboxes ?? []) parts.push('--mailbox', shellArgument(mailbox));
   parts.push('--wait', hint.wait ?? '30m');
   if (hint.ca) parts.push('--ca', shellArgument(hint.ca));
   parts.push(...connectionFlags(globals));

@@ -4,7 +4,7 @@ import { formatDuration } from '../duration';
 import { UNANSWERED } from '../ews/errors';
 import { basicAuthenticationFix, ewsFailureFix, ewsFailureSummary } from '../ews/failures';
 import type { VerifyResult } from '../exchange/schemas';
-import { shellArgument } from '../exchange/next-steps';
+import { shellArgument, verifyCommandLine } from '../exchange/next-steps';
 import { describeMissing } from '../exchange/not-found';
 import { formatLocalTime } from '../local-time';
 import { worst } from '../monitoring';
@@ -288,11 +288,13 @@ function propagationDiagnosis(settings: VerifySettings, evidence: Evidence, now:
   const waited = propagation
     ? ` The role had not reached EWS after waiting ${formatDuration(propagation.waitedMs)} (${propagation.attempts} probes).`
     : ' The role may not have reached EWS yet (Exchange takes up to 30 minutes).';
-  if (created === undefined) return { message: waited, fix: 'Wait for propagation: imp verify --wait 30m (counted from the assignment\'s creation).' };
+  // The same checks again, as a complete command (issue 11.7); --wait counts from the assignment's creation.
+  const again = verifyCommandLine({ account: settings.account, rooms: settings.rooms, groups: settings.groups, mailboxes: settings.mailboxes }, {});
+  if (created === undefined) return { message: waited, fix: `Wait for propagation: ${again} (counted from the assignment's creation).` };
   // Rounded up to the minute: "by 14:35" must not come before the 30 minutes are over.
   const effective = new Date(Math.ceil((created + EXCHANGE_PROPAGATION_MS) / 60_000) * 60_000);
   return {
     message: `${waited} It should be effective by ${formatLocalTime(effective)}.`,
-    fix: `Wait for propagation: run imp verify again after ${formatLocalTime(effective)}, or imp verify --wait 30m (counted from the assignment's creation).`,
+    fix: `Wait for propagation: run verify again after ${formatLocalTime(effective)}, or now with ${again} (counted from the assignment's creation).`,
   };
 }

@@ -268,7 +268,7 @@ const rows: Row[] = [
     name: 'a young assignment with a short --wait is still propagating, and says until when',
     settings: settings({ waitMs: 20_000 }),
     evidence: evidence({ exchange: exchange({ assignments: [assignment({ whenCreatedUTC: '2026-12-01T11:55:20Z' })] }), impersonation: ROOMS.map(denied) }),
-    id: 'ews.impersonation', status: 'fail', message: /may not have reached EWS yet \(Exchange takes up to 30 minutes\)\. It should be effective by 2026-12-01 13:26:00 \+01:00\.$/, fix: /run imp verify again after 2026-12-01 13:26:00 \+01:00, or imp verify --wait 30m/,
+    id: 'ews.impersonation', status: 'fail', message: /may not have reached EWS yet \(Exchange takes up to 30 minutes\)\. It should be effective by 2026-12-01 13:26:00 \+01:00\.$/, fix: /run verify again after 2026-12-01 13:26:00 \+01:00, or now with imp verify --account svc-booking@contoso.com --rooms --wait 30m \(/,
   },
   {
     name: 'waited, and the window closed before the 30 minutes were over',
@@ -286,7 +286,7 @@ const rows: Row[] = [
     name: 'EWS only: denied, creation time unknown',
     settings: EWS_ONLY,
     evidence: ewsOnly({ impersonation: ROOMS.map(denied) }),
-    id: 'ews.impersonation', status: 'fail', message: /may not have reached EWS yet \(Exchange takes up to 30 minutes\)\.$/, fix: "Wait for propagation: imp verify --wait 30m (counted from the assignment's creation).",
+    id: 'ews.impersonation', status: 'fail', message: /may not have reached EWS yet \(Exchange takes up to 30 minutes\)\.$/, fix: "Wait for propagation: imp verify --account svc-booking@contoso.com --mailbox room1@contoso.com --mailbox room2@contoso.com --wait 30m (counted from the assignment's creation).",
   },
   {
     name: 'denied mixed with another failure: the first failure decides the fix',
