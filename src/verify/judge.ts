@@ -236,7 +236,7 @@ function impersonationCheck(settings: VerifySettings, evidence: Evidence, now: D
   if (!total) return warn('ews.impersonation', 'No mailbox to impersonate was given, so impersonation was not tested.', { fix: 'Add --rooms, --group <bookers> and/or --mailbox <address>.' });
   const { propagation } = evidence;
   if (propagation?.ended === 'interrupted') {
-    return fail('ews.impersonation', `Interrupted while waiting for propagation (${propagation.attempts} probe(s) of ${canaryOf(settings, evidence.exchange)}, all denied).`, 'Run imp verify again later.', { code: 'ErrorImpersonateUserDenied' });
+    return fail('ews.impersonation', `Interrupted while waiting for propagation (${propagation.attempts} probe(s) of ${canaryOf(settings, evidence.exchange)}, all denied).`, `Run it again later: ${verifyAgain(settings)}.`, { code: 'ErrorImpersonateUserDenied' });
   }
   return summarise(settings, evidence, evidence.impersonation ?? [], total, now);
 }
@@ -246,7 +246,7 @@ function summarise(settings: VerifySettings, evidence: Evidence, outcomes: Targe
   const mailboxes = outcomes.map((o) => ({ address: o.address, status: o.ok ? ('pass' as const) : ('fail' as const), ...(o.failure?.code ? { code: o.failure.code } : o.failure ? { code: o.failure.kind } : {}) }));
   const failed = outcomes.filter((o) => !o.ok);
   if (outcomes.length < total) {
-    return fail('ews.impersonation', `Interrupted after ${outcomes.length} of ${total} mailboxes.`, 'Run imp verify again.', { mailboxes });
+    return fail('ews.impersonation', `Interrupted after ${outcomes.length} of ${total} mailboxes.`, `Run it again: ${verifyAgain(settings)}.`, { mailboxes });
   }
   if (!failed.length) {
     const waited = propagation && propagation.attempts > 1 ? ` after waiting ${formatDuration(propagation.waitedMs)} for propagation (${propagation.attempts} probes)` : '';
@@ -270,6 +270,11 @@ function summarise(settings: VerifySettings, evidence: Evidence, outcomes: Targe
   return fail('ews.impersonation', message, fix, { code: first.code ?? first.kind, mailboxes });
 }
 
+/** The same checks again, as a complete command (issue 11.7); --wait counts from the assignment's creation. */
+function verifyAgain(settings: VerifySettings): string {
+  return verifyCommandLine({ account: settings.account, rooms: settings.rooms, groups: settings.groups, mailboxes: settings.mailboxes }, {});
+}
+
 /**
  * Denied inside the scope: is the role still on its way? Exchange takes up to 30 minutes, counted from the
  * assignment's creation, whatever --wait the admin chose (issue 11.2); past that, waiting longer will not help.
@@ -288,8 +293,7 @@ function propagationDiagnosis(settings: VerifySettings, evidence: Evidence, now:
   const waited = propagation
     ? ` The role had not reached EWS after waiting ${formatDuration(propagation.waitedMs)} (${propagation.attempts} probes).`
     : ' The role may not have reached EWS yet (Exchange takes up to 30 minutes).';
-  // The same checks again, as a complete command (issue 11.7); --wait counts from the assignment's creation.
-  const again = verifyCommandLine({ account: settings.account, rooms: settings.rooms, groups: settings.groups, mailboxes: settings.mailboxes }, {});
+  const again = verifyAgain(settings);
   if (created === undefined) return { message: waited, fix: `Wait for propagation: ${again} (counted from the assignment's creation).` };
   // Rounded up to the minute: "by 14:35" must not come before the 30 minutes are over.
   const effective = new Date(Math.ceil((created + EXCHANGE_PROPAGATION_MS) / 60_000) * 60_000);

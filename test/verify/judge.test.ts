@@ -234,9 +234,9 @@ const rows: Row[] = [
   {
     name: 'interrupted while waiting for propagation',
     evidence: evidence({ propagation: { outcome: denied(ROOMS[0]), attempts: 2, waitedMs: 2000, ended: 'interrupted', timeline: [] }, impersonation: undefined, interrupted: true }),
-    id: 'ews.impersonation', status: 'fail', message: /Interrupted while waiting for propagation \(2 probe\(s\) of room1@contoso.com, all denied\)/, fix: 'Run imp verify again later.', code: 'ErrorImpersonateUserDenied',
+    id: 'ews.impersonation', status: 'fail', message: /Interrupted while waiting for propagation \(2 probe\(s\) of room1@contoso.com, all denied\)/, fix: 'Run it again later: imp verify --account svc-booking@contoso.com --rooms --wait 30m.', code: 'ErrorImpersonateUserDenied',
   },
-  { name: 'interrupted after N of M mailboxes', evidence: evidence({ impersonation: [passed(ROOMS[0])], interrupted: true }), id: 'ews.impersonation', status: 'fail', message: /^Interrupted after 1 of 2 mailboxes\.$/, fix: 'Run imp verify again.' },
+  { name: 'interrupted after N of M mailboxes', evidence: evidence({ impersonation: [passed(ROOMS[0])], interrupted: true }), id: 'ews.impersonation', status: 'fail', message: /^Interrupted after 1 of 2 mailboxes\.$/, fix: 'Run it again: imp verify --account svc-booking@contoso.com --rooms --wait 30m.' },
   {
     name: 'EWS only: an unknown mailbox, the EWS failure and its fix',
     settings: settings({ powershell: false, rooms: false, mailboxes: [...ROOMS, 'ghost@contoso.com'] }),
