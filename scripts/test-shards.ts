@@ -1,0 +1,108 @@
+// npm test's runner: every test file, split over two (IMP_TEST_SHARDS) mocha processes that run at once.
+// Most of the suite's time is pwsh and node starting and waiting on each other, so two shards keep both
+// cores busy. Each shard has its own Secret Service (scripts/with-keyring), so keychain tests never see
+// another shard's keyring; everything else a test uses (ports, temporary folders, simulators) is its own.
+// Files are dealt out longest first by test/timings.json (seconds per file, from `--record`), a file not
+// listed there counting as the median. A shard's output is printed whole when it ends.
+// Usage: tsx scripts/test-shards.ts [--record] [files...]
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { packageRoot } from '../src/paths';
+
+const TIMINGS = join(packageRoot, 'test', 'timings.json');
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return testFiles(path);
+    return entry.name.endsWith('.test.ts') ? [relative(packageRoot, path)] : [];
+  });
+}
+
+function readTimings(): Record<string, number> {
+  try {
+    return JSON.parse(readFileSync(TIMINGS, 'utf8')) as Record<string, number>;
+  } catch {
+    return {};
+  }
+}
+
+/** Longest processing time first: each file goes to the shard with the least work so far. */
+export function deal(files: string[], timings: Record<string, number>, shards: number): string[][] {
+  const known = Object.values(timings).sort((a, b) => a - b);
+  const median = known.length ? known[Math.floor(known.length / 2)] : 1;
+  const weight = (file: string) => timings[file] ?? median;
+  const result = Array.from({ length: shards }, () => ({ files: [] as string[], load: 0 }));
+  for (const file of [...files].sort((a, b) => weight(b) - weight(a) || a.localeCompare(b))) {
+    const lightest = result.reduce((min, shard) => (shard.load < min.load ? shard : min));
+    lightest.files.push(file);
+    lightest.load += weight(file);
+  }
+  return result.map((shard) => shard.files.sort()).filter((shardFiles) => shardFiles.length > 0);
+}
+
+interface ShardResult {
+  code: number;
+  output: string;
+  seconds: number;
+  /** Seconds per file, from the timing reporter (--record). */
+  fileSeconds: Record<string, number>;
+}
+
+/** Without the marker of an enclosing scripts/with-keyring, so that each shard starts its own. */
+function shardEnvironment(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.IMP_KEYRING_INNER;
+  return env;
+}
+
+function runShard(files: string[], record: boolean): Promise<ShardResult> {
+  const started = Date.now();
+  const reporter = record ? ['--reporter', join(packageRoot, 'scripts', 'timing-reporter.js')] : [];
+  const child = spawn('bash', [join(packageRoot, 'scripts', 'with-keyring'), 'npx', 'mocha', ...reporter, ...files], {
+    cwd: packageRoot,
+    env: shardEnvironment(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  return new Promise((resolve) => {
+    child.on('close', (code) => {
+      const fileSeconds: Record<string, number> = {};
+      for (const match of output.matchAll(/^timing (\S+) ([\d.]+)$/gm)) fileSeconds[match[1]] = Number(match[2]);
+      resolve({ code: code ?? 1, output, seconds: (Date.now() - started) / 1000, fileSeconds });
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const record = args.includes('--record');
+  const chosen = args.filter((a) => !a.startsWith('--'));
+  const files = chosen.length ? chosen : testFiles(join(packageRoot, 'test')).sort();
+  const count = Math.max(1, Number(process.env.IMP_TEST_SHARDS ?? 2));
+  const shards = deal(files, readTimings(), count);
+  console.log(`test: ${files.length} files in ${shards.length} shard(s) at once`);
+  const results = await Promise.all(
+    shards.map((shardFiles, i) =>
+      runShard(shardFiles, record).then((result) => {
+        console.log(`\n===== shard ${i + 1} of ${shards.length}: ${shardFiles.length} files, ${result.seconds.toFixed(0)} s, exit ${result.code} =====`);
+        process.stdout.write(result.output);
+        return result;
+      }),
+    ),
+  );
+  if (record) {
+    const timings = { ...readTimings(), ...Object.assign({}, ...results.map((r) => r.fileSeconds)) };
+    const sorted = Object.fromEntries(Object.keys(timings).sort().map((file) => [file, timings[file]]));
+    writeFileSync(TIMINGS, `${JSON.stringify(sorted, null, 2)}\n`);
+    console.log(`test: recorded ${Object.keys(sorted).length} file timings in ${relative(packageRoot, TIMINGS)}`);
+  }
+  const failed = results.filter((r) => r.code !== 0).length;
+  console.log(`\ntest: ${results.map((r, i) => `shard ${i + 1} ${r.seconds.toFixed(0)} s`).join(', ')}; ${failed ? `${failed} shard(s) FAILED` : 'all passed'}`);
+  process.exitCode = failed ? 1 : 0;
+}
+
+if (require.main === module) void main();
