@@ -120,6 +120,23 @@ export class SimProcess {
 }
 
 /** Live (not zombie) processes whose command line, arguments joined by spaces, matches (Linux /proc). */
+/** Live processes whose environment holds `marker` (NAME=value): what one run started, even after its parents ended. */
+export function processesCarrying(marker: string): number[] {
+  const { readdirSync } = require('node:fs') as typeof import('node:fs');
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
+        return readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(marker);
+      } catch {
+        return false; // ended while we looked
+      }
+    })
+    .map(Number);
+}
+
 export function processesMatching(pattern: RegExp): number[] {
   const { readdirSync } = require('node:fs') as typeof import('node:fs');
   const pids: number[] = [];
