@@ -1,0 +1,18 @@
+// npm test's sharding (scripts/test-shards.ts): every file runs exactly once, longest first to the least-loaded shard.
+import { strict as assert } from 'node:assert';
+import { deal } from '../scripts/test-shards';
+
+describe('scripts/test-shards: dealing test files to shards', () => {
+  const timings = { 'a.test.ts': 100, 'b.test.ts': 60, 'c.test.ts': 50, 'd.test.ts': 10 };
+
+  it('gives every file to exactly one shard, balancing by recorded seconds', () => {
+    const shards = deal(Object.keys(timings), timings, 2);
+    assert.deepEqual(shards, [['a.test.ts', 'd.test.ts'], ['b.test.ts', 'c.test.ts']]);
+  });
+
+  it('counts a file with no timing as the median, and never makes an empty shard', () => {
+    assert.deepEqual(deal(['new.test.ts', 'a.test.ts'], timings, 3), [['a.test.ts'], ['new.test.ts']]);
+    const weighed = deal(['new.test.ts', 'c.test.ts', 'd.test.ts'], timings, 2);
+    assert.deepEqual(weighed, [['new.test.ts'], ['c.test.ts', 'd.test.ts']]);
+  });
+});
