@@ -38,6 +38,31 @@ export function getFolderEnvelope({ folder, mailbox, impersonate }: GetFolderReq
   );
 }
 
+/** What every request of a session shares, worked out once: the URL's parts and the Basic credentials. */
+const requestBases = new WeakMap<EwsSession, https.RequestOptions & { headers: Record<string, string> }>();
+
+function requestBase(session: EwsSession): https.RequestOptions & { headers: Record<string, string> } {
+  let base = requestBases.get(session);
+  if (!base) {
+    const { connection, url, agent } = session;
+    base = {
+      protocol: url.protocol,
+      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'), // an IPv6 literal without its brackets
+      port: url.port,
+      path: `${url.pathname}${url.search}`,
+      method: 'POST',
+      agent,
+      headers: {
+        'Content-Type': 'text/xml; charset=utf-8',
+        Accept: 'text/xml',
+        Authorization: `Basic ${Buffer.from(`${connection.username}:${connection.password}`, 'utf8').toString('base64')}`,
+      },
+    };
+    requestBases.set(session, base);
+  }
+  return base;
+}
+
 /** Enough of any answer for errors.ts: a GetFolder answer or a SOAP fault is a few kB. */
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -46,20 +71,12 @@ const MAX_BODY_BYTES = 64 * 1024;
  * throws: a transport failure comes back as evidence without a status, as RecordingXhrApi records it.
  */
 export function postSoap(session: EwsSession, envelope: string): Promise<HttpEvidence> {
-  const { connection, url, agent } = session;
+  const { connection, url } = session;
   const timeoutMs = connection.timeoutMs ?? 30_000;
   const body = Buffer.from(envelope, 'utf8');
+  const base = requestBase(session);
   return new Promise((resolve) => {
-    const request = (url.protocol === 'http:' ? http : https).request(url, {
-      method: 'POST',
-      agent,
-      headers: {
-        'Content-Type': 'text/xml; charset=utf-8',
-        Accept: 'text/xml',
-        Authorization: `Basic ${Buffer.from(`${connection.username}:${connection.password}`, 'utf8').toString('base64')}`,
-        'Content-Length': body.length,
-      },
-    });
+    const request = (url.protocol === 'http:' ? http : https).request({ ...base, headers: { ...base.headers, 'Content-Length': body.length } });
     const failed = (error: NodeJS.ErrnoException): void => resolve({ headers: {}, errorCode: error.code, errorMessage: error.message });
     request.setTimeout(timeoutMs, () => request.destroy(Object.assign(new Error(`timeout of ${timeoutMs}ms exceeded`), { code: 'ETIMEDOUT' })));
     request.on('error', failed);
