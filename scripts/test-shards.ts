@@ -3,8 +3,9 @@
 // cores busy. Each shard has its own Secret Service (scripts/with-keyring), so keychain tests never see
 // another shard's keyring; everything else a test uses (ports, temporary folders, simulators) is its own.
 // Files are dealt out longest first by test/timings.json (seconds per file, from `--record`), a file not
-// listed there counting as the median. A shard's output is printed whole when it ends.
-// Usage: tsx scripts/test-shards.ts [--record] [files...]
+// listed there counting as the median. A shard's output is printed whole when it ends. With --typecheck,
+// `tsc --noEmit` over src, test and scripts runs beside the shards (the tests run the build in dist/, not it).
+// Usage: tsx scripts/test-shards.ts [--typecheck] [--record] [files...]
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -58,9 +59,13 @@ function shardEnvironment(): NodeJS.ProcessEnv {
 }
 
 function runShard(files: string[], record: boolean): Promise<ShardResult> {
-  const started = Date.now();
   const reporter = record ? ['--reporter', join(packageRoot, 'scripts', 'timing-reporter.js')] : [];
-  const child = spawn('bash', [join(packageRoot, 'scripts', 'with-keyring'), 'npx', 'mocha', ...reporter, ...files], {
+  return run(['bash', join(packageRoot, 'scripts', 'with-keyring'), 'npx', 'mocha', ...reporter, ...files]);
+}
+
+function run([command, ...args]: string[]): Promise<ShardResult> {
+  const started = Date.now();
+  const child = spawn(command, args, {
     cwd: packageRoot,
     env: shardEnvironment(),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -80,6 +85,13 @@ function runShard(files: string[], record: boolean): Promise<ShardResult> {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const record = args.includes('--record');
+  const typecheck = args.includes('--typecheck')
+    ? run(['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json']).then((result) => {
+        console.log(`\n===== typecheck: ${result.seconds.toFixed(0)} s, exit ${result.code} =====`);
+        process.stdout.write(result.output);
+        return result;
+      })
+    : undefined;
   const chosen = args.filter((a) => !a.startsWith('--'));
   const files = chosen.length ? chosen : testFiles(join(packageRoot, 'test')).sort();
   const count = Math.max(1, Number(process.env.IMP_TEST_SHARDS ?? 2));
@@ -101,8 +113,11 @@ async function main(): Promise<void> {
     console.log(`test: recorded ${Object.keys(sorted).length} file timings in ${relative(packageRoot, TIMINGS)}`);
   }
   const failed = results.filter((r) => r.code !== 0).length;
-  console.log(`\ntest: ${results.map((r, i) => `shard ${i + 1} ${r.seconds.toFixed(0)} s`).join(', ')}; ${failed ? `${failed} shard(s) FAILED` : 'all passed'}`);
-  process.exitCode = failed ? 1 : 0;
+  const typechecked = await typecheck;
+  const verdicts = [failed ? `${failed} shard(s) FAILED` : 'all tests passed'];
+  if (typechecked) verdicts.push(typechecked.code ? 'typecheck FAILED' : 'typecheck passed');
+  console.log(`\ntest: ${results.map((r, i) => `shard ${i + 1} ${r.seconds.toFixed(0)} s`).join(', ')}; ${verdicts.join(', ')}`);
+  process.exitCode = failed || typechecked?.code ? 1 : 0;
 }
 
 if (require.main === module) void main();

@@ -58,7 +58,7 @@ describe('offline bundle', function () {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('linux-x64, unzipped where no other Node is on PATH, runs grant and verify against the simulator', async () => {
-    const { zip, sha256 } = writeBundle('linux-x64', join(dir, 'out'), 1);
+    const { zip, sha256 } = writeBundle('linux-x64', join(dir, 'out'), 0);
     assert.equal(basename(zip), `imp-${VERSION}-linux-x64.zip`);
     assertChecksumFile(zip, sha256);
     const home = unzip(zip, join(dir, 'linux'));
@@ -98,7 +98,7 @@ describe('offline bundle', function () {
   });
 
   it('win32-x64 contains an x64 node.exe, the win32-x64-msvc keychain binary and imp.cmd, and no Linux binary', () => {
-    const { zip, sha256 } = writeBundle('win32-x64', join(dir, 'out'), 1);
+    const { zip, sha256 } = writeBundle('win32-x64', join(dir, 'out'), 0);
     assert.equal(basename(zip), `imp-${VERSION}-win32-x64.zip`);
     assertChecksumFile(zip, sha256);
     const home = unzip(zip, join(dir, 'win32'));
