@@ -178,7 +178,7 @@ async function checkThroughDirectory(context: CommandContext, report: ExpiryRepo
         : {
             status: 'UNKNOWN',
             text: `no Active Directory user has this address in any domain of the forest (not a mailbox address in Exchange, nor any user's mail or userPrincipalName)`,
-            fix: "Check the spelling; pass the service account's primary SMTP address with --account.",
+            fix: await unknownAccountFix(context, account),
           },
       ...(runAsFinding ? [runAsFinding] : []),
     ]);
@@ -221,6 +221,20 @@ async function checkThroughDirectory(context: CommandContext, report: ExpiryRepo
   }
   if (runAsFinding) findings.push(runAsFinding);
   conclude(report, findings);
+}
+
+/** --account names nobody: what Exchange has by a similar name (near-matches.ps1, ANR), as other commands suggest (issue 11.5). */
+async function unknownAccountFix(context: CommandContext, account: string): Promise<string> {
+  const { describeMissing } = await import('../exchange/not-found');
+  const { nearMatchesSchema } = await import('../exchange/schemas');
+  let near;
+  try {
+    near = (await context.exchange().run('near-matches', { value: account, kind: 'mailbox' }, nearMatchesSchema)).result;
+  } catch (error) {
+    if (!(error instanceof ImpError) || interruption.interrupted) throw error;
+    near = undefined; // a courtesy: without it, the fix says how to look the address up
+  }
+  return describeMissing({ flag: '--account', value: account, kind: 'mailbox' }, near).suggestion;
 }
 
 /**

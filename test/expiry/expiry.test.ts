@@ -116,8 +116,11 @@ const CASES: Record<string, Case> = {
     },
   },
   unknown: {
-    what: 'unknown account → UNKNOWN (3)', account: 'nobody@contoso.com', code: 3, status: 'UNKNOWN',
-    expect: (d) => assert.match(d.message as string, /^UNKNOWN - nobody@contoso.com no Active Directory user has this address/),
+    what: 'unknown account → UNKNOWN (3), with the address Exchange has by a similar name (ANR)', account: 'svc-book@contoso.com', code: 3, status: 'UNKNOWN',
+    expect: (d) => {
+      assert.match(d.message as string, /^UNKNOWN - svc-book@contoso.com no Active Directory user has this address/);
+      assert.deepEqual(d.fix, ["Did you mean --account 'svc-booking@contoso.com'?"]);
+    },
   },
   noMailbox: {
     what: 'an AD user without a mailbox, found by userPrincipalName → OK (0)', account: 'svc-nomailbox@contoso.com', code: 0, status: 'OK',
