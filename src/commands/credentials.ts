@@ -105,7 +105,7 @@ function setCommand(): Command {
   return addLoginOptions(
     new Command('set')
       .description('store the password of an account in the OS keychain (asked twice, hidden, on a terminal)')
-      .option('--account <address>', 'the account: the service account\'s SMTP address, or DOMAIN\\user for --exchange-credential')
+      .option('--account <address>', 'the account: the service account\'s SMTP address (an alias is stored under its primary address), or DOMAIN\\user for --exchange-credential')
       .option('--password-stdin', 'read the password as the first line of standard input instead of asking')
       .option('--test', 'log in to EWS with the password first, and store it only if that works')
       .option(...NO_POWERSHELL),

@@ -30,7 +30,7 @@ export function withExpiryOptions(command: Command): Command {
     .option('--event-log', 'also write the result, failures included, to the Windows Application log under the source "imp" (events 1000-1003)')
     .option('--check-run-as', "also check the password expiry of the Windows user this runs as (a scheduled task stops starting once it changes)")
     .option('--no-powershell', 'ask EWS (GetPasswordExpirationDate) instead of Active Directory; logs in with the password');
-  return addEwsOptions(command, { urlDefault: '"ewsUrl" in the configuration; used by --check-login and --no-powershell', passwordStdin: true })
+  return addEwsOptions(command, { urlDefault: '"ewsUrl" in the configuration, else for --check-login the InternalUrl of the EWS virtual directory, as verify finds it; --no-powershell needs one', passwordStdin: true })
     .addOption(new Option('--fix <change>', 'make the change the check recommends, after showing it: never-expires sets PasswordNeverExpires').choices(['never-expires']))
     .option('--dry-run', 'with --fix: show the change, make none');
 }
