@@ -3,7 +3,7 @@
 // Heavy modules (ews-javascript-api, @napi-rs/keyring, zod) load only inside the commands that use them.
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, ImpError, UsageError, errorMessage } from './errors';
-import { jsonDocument, Output } from './output';
+import { jsonDocument, Output, outliveClosedPipes } from './output';
 import { disposeAllSessions } from './powershell/session';
 import { interruption } from './interrupt';
 import { exitCodeOfRun, failureHooks } from './context';
@@ -92,6 +92,7 @@ function unexpected(output: Output, error: unknown): { code: string; message: st
 export async function main(argv = process.argv): Promise<ExitCode> {
   const json = argv.includes('--json');
   jsonDocument.written = false;
+  outliveClosedPipes();
   const stopInterrupts = interruption.install(() => reportFailure(new Output({ json }), INTERRUPTED));
   // A library that throws outside any promise imp awaits must not end imp with a stack trace and exit 1.
   const onStray = (error: unknown) => {

@@ -13,6 +13,19 @@ export interface OutputOptions {
   quiet?: boolean;
 }
 
+/**
+ * A reader that goes away (`imp status | head -1`) closes the pipe. imp must not die half-way through a
+ * change with an unhandled EPIPE: it stops writing there and finishes the work, with its own exit code.
+ */
+export function outliveClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount('error') > 0) continue;
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+    });
+  }
+}
+
 /** A --json run prints exactly one document: src/cli.ts prints an error document only when none was printed. */
 export const jsonDocument = { written: false };
 

@@ -73,6 +73,18 @@ function errorDocument(run: ImpRun): { code: string; message: string; suggestion
   return document.error;
 }
 
+describe('a reader that closes the pipe (imp … | head -1)', function () {
+  this.timeout(60_000);
+
+  for (const args of [['--help'], ['script', 'grant', '--account', 'svc-booking@contoso.com', '--scope-rooms']]) {
+    it(`imp ${args.join(' ')}: no EPIPE crash, its own exit code`, async () => {
+      const run = await runImp(args, { onSpawn: (child) => child.stdout!.destroy() });
+      assert.equal(run.code, 0, run.stderr);
+      assert.doesNotMatch(run.stderr, /EPIPE|Unhandled|at \w+ \(/);
+    });
+  }
+});
+
 describe('--json on every exit', function () {
   this.timeout(60_000);
 
