@@ -4,8 +4,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, ImpError, UsageError, errorMessage } from './errors';
 import { jsonDocument, Output, outliveClosedPipes } from './output';
-import { disposeAllSessions } from './powershell/session';
-import { interruption } from './interrupt';
+import { disposeAllSessions, interruption } from './interrupt';
 import { exitCodeOfRun, failureHooks } from './context';
 import { describeCommand, EXIT_CODES } from './help';
 import { statusOfExitCode } from './monitoring';

@@ -7,7 +7,7 @@ import { exchangeSetup } from './exchange/connection';
 import type { GlobalOptions } from './global-options';
 import { Output } from './output';
 import { ExitCode } from './errors';
-import { PowerShellSession } from './powershell/session';
+import type { PowerShellSession } from './powershell/session';
 
 export class CommandContext {
   readonly output: Output;
@@ -44,6 +44,8 @@ export class CommandContext {
         exchangeCredential: this.setting('exchangeCredential', g.exchangeCredential),
       });
       const timeout = this.setting('timeout', g.timeout);
+      // Loaded on first use: a command that never runs PowerShell does not pay for the bridge.
+      const { PowerShellSession } = require('./powershell/session') as typeof import('./powershell/session');
       this.session = new PowerShellSession({
         executable: this.setting('powershell', g.powershell),
         timeoutMs: timeout === undefined ? undefined : parseDuration(timeout, '--timeout', { min: 1000, max: MAX_TIMER_MS }),

@@ -1,6 +1,14 @@
 // Ctrl-C and SIGTERM: commands observe `interruption.signal` and stop with what they have;
 // the PowerShell session is disposed at once so no pwsh outlives imp.
-import { disposeAllSessions } from './powershell/session';
+
+/**
+ * Ends every PowerShell session this process started. Sessions exist only once their module has loaded, so
+ * --help, --version and the commands that never run PowerShell do not load it (and node:crypto) just to find none.
+ */
+export async function disposeAllSessions(): Promise<void> {
+  const loaded = require.cache[require.resolve('./powershell/session')] as { exports: typeof import('./powershell/session') } | undefined;
+  await loaded?.exports.disposeAllSessions();
+}
 
 class Interruption {
   private controller = new AbortController();

@@ -1,7 +1,12 @@
 // Start-up budget: --help and --version load neither ews-javascript-api, @napi-rs/keyring nor node-powershell,
-// and start no PowerShell. (The time ratio against `node -e 0` is measured by npm run bench.)
+// nor the PowerShell bridge, and start no PowerShell; bin/imp.js keeps Node's compile cache in a per-user
+// folder. (The time ratio against `node -e 0` is measured by npm run bench.)
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packageRoot } from '../src/paths';
 import { CLI } from './helpers/imp';
 
 function loadedModules(args: string[]): { modules: string[]; children: number; stdout: string } {
@@ -20,6 +25,23 @@ function loadedModules(args: string[]): { modules: string[]; children: number; s
   return JSON.parse(run.stdout);
 }
 
+const BIN = join(packageRoot, 'bin', 'imp.js');
+
+/** `imp --version` as an admin runs it (bin/imp.js), with these environment variables changed. */
+function version(env: Record<string, string | undefined>): { status: number | null; stdout: string; stderr: string } {
+  const environment = { ...process.env, NODE_COMPILE_CACHE: undefined, NODE_DISABLE_COMPILE_CACHE: undefined, ...env };
+  return spawnSync(process.execPath, [BIN, '--version'], { encoding: 'utf8', env: environment });
+}
+
+/** The files under `dir` (recursively), or [] when it does not exist. */
+function filesUnder(dir: string): string[] {
+  try {
+    return readdirSync(dir, { recursive: true, encoding: 'utf8' });
+  } catch {
+    return [];
+  }
+}
+
 describe('start-up', () => {
   for (const args of [['--version'], ['--help'], ['help', 'verify'], ['grant', '--help']]) {
     it(`imp ${args.join(' ')} loads no EWS client, keychain or PowerShell bridge`, () => {
@@ -27,6 +49,8 @@ describe('start-up', () => {
       assert.ok(stdout.length > 0, 'it printed something');
       const heavy = modules.filter((m) => /node_modules[\\/](ews-javascript-api|@napi-rs[\\/]keyring|node-powershell|@ewsjs)[\\/]/.test(m));
       assert.deepEqual(heavy, []);
+      // The bridge (and the node:crypto it uses) loads with the first session, not to find that there is none.
+      assert.deepEqual(modules.filter((m) => /[\\/]powershell[\\/]session\.[jt]s$/.test(m)), []);
       assert.equal(children, 0, 'no process started');
     });
   }
@@ -35,5 +59,41 @@ describe('start-up', () => {
     const { modules } = loadedModules(['--version']);
     const packages = new Set(modules.filter((m) => m.includes('node_modules')).map((m) => m.split(/node_modules[\\/]/)[1].split(/[\\/]/)[0]));
     assert.deepEqual([...packages], ['commander']);
+  });
+
+  describe('compile cache', () => {
+    let home: string;
+    beforeEach(() => {
+      home = mkdtempSync(join(tmpdir(), 'imp-cache-'));
+    });
+    afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+    it('is kept in the user\'s cache folder, not in the package or a shared temp folder', () => {
+      const run = version({ HOME: home, USERPROFILE: home, XDG_CACHE_HOME: join(home, 'cache'), LOCALAPPDATA: join(home, 'cache') });
+      assert.equal(run.status, 0, run.stderr);
+      assert.equal(run.stdout.trim(), require('../package.json').version);
+      const userCache = process.platform === 'darwin' ? join(home, 'Library', 'Caches') : join(home, 'cache');
+      assert.ok(filesUnder(join(userCache, 'imp', 'compile-cache')).length > 5, 'imp\'s compiled modules are cached');
+    });
+
+    it('goes where NODE_COMPILE_CACHE says, and nowhere with NODE_DISABLE_COMPILE_CACHE=1', () => {
+      const chosen = join(home, 'chosen');
+      assert.equal(version({ XDG_CACHE_HOME: join(home, 'cache'), LOCALAPPDATA: join(home, 'cache'), NODE_COMPILE_CACHE: chosen }).status, 0);
+      assert.ok(filesUnder(chosen).length > 5);
+      assert.deepEqual(filesUnder(join(home, 'cache')), []);
+      const off = version({ XDG_CACHE_HOME: join(home, 'off'), LOCALAPPDATA: join(home, 'off'), NODE_DISABLE_COMPILE_CACHE: '1' });
+      assert.equal(off.status, 0, off.stderr);
+      assert.deepEqual(filesUnder(join(home, 'off')), []);
+    });
+
+    it('that cannot be written costs only speed: same output, nothing on stderr', () => {
+      // A file where the cache folder would go: even root cannot create a folder under it.
+      const blocked = join(home, 'blocked');
+      writeFileSync(blocked, '');
+      const run = version({ XDG_CACHE_HOME: blocked, LOCALAPPDATA: blocked });
+      assert.equal(run.status, 0, run.stderr);
+      assert.equal(run.stderr, '');
+      assert.equal(run.stdout.trim(), require('../package.json').version);
+    });
   });
 });
