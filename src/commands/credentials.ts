@@ -16,7 +16,7 @@ import { addEwsOptions, readCaFile, type EwsFlags } from '../ews/options';
 import { assertOnPremisesUrl } from '../ews/connection';
 import { readNewPassword } from '../credentials/password';
 import { INSECURE_WARNING } from '../ews/failures';
-import { managementShellFor, primaryFromEws, primaryFromManagementShell, type PrimaryLookup } from '../credentials/primary';
+import type { PrimaryLookup } from '../credentials/primary';
 import { act, CommandContext } from '../context';
 
 interface AccountOptions {
@@ -63,6 +63,7 @@ async function lookUpPrimary(context: CommandContext, options: AccountOptions, a
     exchangeModule: context.setting('exchangeModule', g.exchangeModule),
     exchangeCredential: context.setting('exchangeCredential', g.exchangeCredential),
   };
+  const { managementShellFor, primaryFromManagementShell } = await import('../credentials/primary'); // zod: loaded only when needed
   const shell = managementShellFor(address, target, options.powershell === false);
   if (!shell.ask) return { kind: 'not-asked', reason: shell.reason };
   const lookup = await primaryFromManagementShell(context, address);
@@ -130,6 +131,7 @@ function setCommand(): Command {
       const login = target ? await checkLogin(target, password, 'Nothing was stored: ') : undefined;
       if (target && login && lookup.kind === 'not-asked' && account.includes('@')) {
         // No Management Shell: the password just proven asks EWS which mailbox the address belongs to.
+        const { primaryFromEws } = await import('../credentials/primary');
         const viaEws = await primaryFromEws({ url: target.url, username: target.username, password, ca: target.ca, insecure: target.insecure }, account);
         if (viaEws.kind === 'mailbox') lookup = viaEws;
       }

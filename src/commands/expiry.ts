@@ -7,10 +7,10 @@ import { ImpError, errorMessage } from '../errors';
 import { checkAccount } from '../exchange/names';
 import { interruption } from '../interrupt';
 import { now } from '../expiry/clock';
-import { factsOf, neverExpiresCommand, readAccountFromDirectory, setPasswordNeverExpires, type DirectoryAccount, type RunAsAccount } from '../expiry/directory';
+import type { DirectoryAccount, readAccountFromDirectory, RunAsAccount } from '../expiry/directory';
 import { checkLogin, readExpiryFromEws, type LoginReport } from '../expiry/ews';
 import { thresholdsOf, withExpiryOptions, type ExpiryFlags } from '../expiry/options';
-import { expiryEventRecord, writeEvent, type EventWrite } from '../expiry/event-log';
+import type { EventWrite } from '../expiry/event-log';
 import {
   evaluateExpiry,
   evaluateRunAs,
@@ -153,13 +153,14 @@ interface CheckInput {
 async function checkThroughDirectory(context: CommandContext, report: ExpiryReport, input: CheckInput): Promise<void> {
   const { account } = report;
   const findUrl = Boolean(input.ews && !input.ews.url);
+  const { readAccountFromDirectory } = await import('../expiry/directory'); // zod: loaded only when needed
   const lookup = await readAccountFromDirectory(context.exchange(), account, { runAs: Boolean(input.options.checkRunAs), ewsVirtualDirectories: findUrl });
   report.source = lookup.source;
   if (lookup.account.adwsUnreachable) {
     report.adwsUnreachable = lookup.account.adwsUnreachable;
     context.output.warn(`Get-ADUser could not reach AD Web Services (TCP 9389: ${lookup.account.adwsUnreachable}); read AD over LDAP instead.`);
   }
-  const runAsFinding = runAsCheck(report, lookup.account.runAs, input);
+  const runAsFinding = await runAsCheck(report, lookup.account.runAs, input);
   if (lookup.found && input.options.fix === 'never-expires') {
     const applied = await fixNeverExpires(context, report, lookup, input);
     if (applied) return checkThroughDirectory(context, report, { ...input, options: { ...input.options, fix: undefined } }).then(() => {
@@ -274,6 +275,7 @@ async function fixNeverExpires(
     output.line(`${report.account}: the password already never expires; nothing to change.`);
     return undefined;
   }
+  const { neverExpiresCommand, setPasswordNeverExpires } = await import('../expiry/directory');
   const command = neverExpiresCommand(lookup.account);
   const now = lookup.facts.expiry.kind === 'date' ? `it expires ${lookup.facts.expiry.at.toISOString().slice(0, 10)}` : `now: ${lookup.facts.expiry.kind}`;
   output.line(`Change: PasswordNeverExpires False -> True on ${lookup.account.distinguishedName} (${now}):\n  ${command}`);
@@ -288,8 +290,9 @@ async function fixNeverExpires(
 }
 
 /** --check-run-as: the run-as user's own password, read in the same PowerShell run. */
-function runAsCheck(report: ExpiryReport, runAs: RunAsAccount | null | undefined, input: CheckInput): Finding | undefined {
+async function runAsCheck(report: ExpiryReport, runAs: RunAsAccount | null | undefined, input: CheckInput): Promise<Finding | undefined> {
   if (!input.options.checkRunAs || !runAs) return undefined;
+  const { factsOf } = await import('../expiry/directory');
   const facts = runAs.found ? factsOf(runAs, report.source === 'adsisearcher' ? 'adsisearcher' : 'Get-ADUser') : null;
   const expiry = facts?.expiry;
   report.runAs = {
@@ -331,6 +334,7 @@ let eventLogged = false;
 async function logEvent(context: CommandContext, report: ExpiryReport): Promise<void> {
   eventLogged = true;
   const executable = context.setting('powershell', context.globals.powershell);
+  const { expiryEventRecord, writeEvent } = await import('../expiry/event-log'); // zod and the PowerShell bridge: only with --event-log
   report.event = await writeEvent(expiryEventRecord(report.status, report.message, report.fix), executable);
   if (!report.event.written) context.output.warn(`the result was not written to the event log: ${report.event.reason}.`);
 }
@@ -352,6 +356,7 @@ failureHooks.push(async (error, argv, output) => {
   const account = flagValue(argv, '--account') ?? '(no --account)';
   const suggestion = error instanceof ImpError ? error.suggestion : undefined;
   const message = `UNKNOWN - ${account} cannot check the password expiry: ${errorMessage(error).replace(/^error: /, '')}`;
+  const { expiryEventRecord, writeEvent } = await import('../expiry/event-log');
   const event = await writeEvent(expiryEventRecord('UNKNOWN', message, suggestion ? [suggestion] : []), flagValue(argv, '--powershell'));
   if (!event.written) output.note(`warning: the failure was not written to the event log either: ${event.reason}.`);
   return { event };
