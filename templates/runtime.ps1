@@ -2,7 +2,8 @@
 # Every template runs through Invoke-ImpTemplate: the template text and its parameters both arrive
 # base64-encoded (parameters as JSON), so no value is ever spliced into script text. The result goes
 # back as one base64 JSON envelope on a marker line, so stray output and console code pages
-# (Windows PowerShell 5.1 uses the OEM code page) cannot corrupt it.
+# (Windows PowerShell 5.1 uses the OEM code page) cannot corrupt it; its long lists go ahead of it in
+# pieces, on marker lines of their own.
 # Runs unchanged on Windows PowerShell 5.1 and PowerShell 7.
 
 $ErrorActionPreference = 'Stop'
@@ -14,11 +15,42 @@ function ConvertFrom-ImpBase64([string]$Text) {
     (New-Object System.Text.UTF8Encoding $false).GetString([Convert]::FromBase64String($Text))
 }
 
-function Write-ImpEnvelope($Envelope) {
-    $json = ConvertTo-Json -InputObject $Envelope -Depth 12 -Compress
+# A list in the result longer than this goes ahead of the envelope in pieces of this many items, one line
+# each: verify's 50,000 mailboxes as one line were 15 MB that imp had to hold, decode and parse at once.
+$ImpPieceSize = 1000
+
+function Write-ImpLine([string]$Marker, $Value) {
+    $json = ConvertTo-Json -InputObject $Value -Depth 12 -Compress
     $bytes = (New-Object System.Text.UTF8Encoding $false).GetBytes($json)
     # A line of its own even after Write-Host -NoNewline (Exchange's loader banner, for one).
-    [Console]::Out.WriteLine([Environment]::NewLine + '<<imp-result>>' + [Convert]::ToBase64String($bytes))
+    [Console]::Out.WriteLine([Environment]::NewLine + $Marker + [Convert]::ToBase64String($bytes))
+}
+
+function Write-ImpEnvelope($Envelope) {
+    $result = $Envelope.result
+    if ($result -is [System.Management.Automation.PSCustomObject]) {
+        # The long lists go first, as <<imp-piece>> lines; the envelope says how many items each had.
+        $whole = [ordered]@{}
+        $counts = [ordered]@{}
+        foreach ($property in $result.PSObject.Properties) {
+            $value = $property.Value
+            if ($value -is [System.Collections.IList] -and $value.Count -gt $ImpPieceSize) {
+                $items = @($value)
+                for ($start = 0; $start -lt $items.Count; $start += $ImpPieceSize) {
+                    $end = [Math]::Min($start + $ImpPieceSize, $items.Count) - 1
+                    Write-ImpLine '<<imp-piece>>' ([ordered]@{ name = $property.Name; items = @($items[$start..$end]) })
+                }
+                $whole[$property.Name] = @()
+                $counts[$property.Name] = $items.Count
+            }
+            else { $whole[$property.Name] = $value }
+        }
+        if ($counts.Count -gt 0) {
+            $Envelope.result = [pscustomobject]$whole
+            $Envelope.pieces = $counts
+        }
+    }
+    Write-ImpLine '<<imp-result>>' $Envelope
 }
 
 function Get-ImpErrorDetail($ErrorRecord) {

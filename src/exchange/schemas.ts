@@ -109,10 +109,10 @@ export const verifyResultSchema = z.object({
       exclusive: z.boolean(),
     }),
   ),
+  /** One compact record per mailbox: only what verify reads (its name and DN are dropped as each piece arrives). */
   targets: list(
     z.object({
       address: z.string(),
-      name: z.string(),
       type: z.string(),
       source: z.string(),
       /** Groups from the requested one to the one that lists the mailbox (empty when not from --group). */

@@ -23,47 +23,66 @@ export class PowerShellProcessExited extends Error {
   }
 }
 
-/** Reads one stream into a buffer, and hands out what arrived before a delimiter line. */
+/** Sees each complete output line of a command as it arrives; returns true to take the line (it is then not kept). */
+export type LineTaker = (line: string) => boolean;
+
+/**
+ * Reads one stream line by line, and hands out the lines that arrived before a delimiter line. A taker may take
+ * lines as they come (result pieces), so a large result never collects in one buffer or one string.
+ */
 class DelimitedStream {
-  /** What arrived and was not handed out yet, in the pieces it came in. */
-  private pieces: string[] = [];
-  private waiting: { delimiter: string; resolve: (text: string) => void } | undefined;
+  /** The line still arriving, in the pieces it came in: a long line is joined once, when it ends. */
+  private partial: string[] = [];
+  /** Complete lines that arrived while no command waited (before the next one asked). */
+  private early: string[] = [];
+  private waiting: { delimiter: string; lines: string[]; take?: LineTaker; resolve: (text: string) => void } | undefined;
 
   constructor(stream: NodeJS.ReadableStream) {
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
-      this.pieces.push(chunk);
-      // A delimiter line counts only once it has ended, so text without a newline cannot complete one. Searching
-      // on every chunk would flatten the whole buffer each time: verify's result for 50,000 mailboxes is one
-      // line of about 20 MB, which came in 64 KB pieces and was copied hundreds of times.
-      if (chunk.includes('\n')) this.check();
+      let start = 0;
+      for (let end = chunk.indexOf('\n'); end >= 0; end = chunk.indexOf('\n', start)) {
+        this.partial.push(chunk.slice(start, end));
+        const line = this.partial.join('');
+        this.partial = [];
+        start = end + 1;
+        this.line(line);
+      }
+      if (start < chunk.length) this.partial.push(chunk.slice(start));
     });
   }
 
-  private get text(): string {
-    if (this.pieces.length > 1) this.pieces = [this.pieces.join('')];
-    return this.pieces[0] ?? '';
-  }
-
-  next(delimiter: string): Promise<string> {
+  next(delimiter: string, take?: LineTaker): Promise<string> {
     return new Promise((resolve) => {
-      this.waiting = { delimiter, resolve };
-      this.check();
+      this.waiting = { delimiter, lines: [], take, resolve };
+      const early = this.early;
+      this.early = [];
+      for (const [index, line] of early.entries()) {
+        this.line(line);
+        // Lines after the delimiter belong to the next command.
+        if (!this.waiting) {
+          this.early = early.slice(index + 1);
+          return;
+        }
+      }
     });
   }
 
-  private check(): void {
-    if (!this.waiting) return;
+  private line(line: string): void {
+    const waiting = this.waiting;
+    if (!waiting) {
+      this.early.push(line);
+      return;
+    }
     // Output that did not end its line puts the delimiter after it on the same line.
-    const text = this.text;
-    const at = text.indexOf(this.waiting.delimiter);
-    const lineEnd = at < 0 ? -1 : text.indexOf('\n', at);
-    if (lineEnd < 0) return;
-    const before = text.slice(0, at);
-    this.pieces = [text.slice(lineEnd + 1)];
-    const { resolve } = this.waiting;
-    this.waiting = undefined;
-    resolve(before);
+    const at = line.indexOf(waiting.delimiter);
+    if (at >= 0) {
+      if (at > 0) waiting.lines.push(line.slice(0, at));
+      this.waiting = undefined;
+      waiting.resolve(waiting.lines.join('\n'));
+    } else if (!waiting.take?.(line)) {
+      waiting.lines.push(line);
+    }
   }
 }
 
@@ -107,17 +126,20 @@ export class PowerShellProcess {
     return '';
   }
 
-  /** Runs one single-line command; what it wrote to stdout and stderr comes back. One at a time. */
-  invoke(command: string): Promise<Invocation> {
-    const run = this.queue.then(() => this.invokeNow(command));
+  /**
+   * Runs one single-line command; what it wrote to stdout and stderr comes back. One at a time. `take` sees
+   * each stdout line as it arrives, and the lines it takes are left out of `stdout`.
+   */
+  invoke(command: string, take?: LineTaker): Promise<Invocation> {
+    const run = this.queue.then(() => this.invokeNow(command, take));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async invokeNow(command: string): Promise<Invocation> {
+  private async invokeNow(command: string, take?: LineTaker): Promise<Invocation> {
     if (!this.running) throw new PowerShellProcessExited(this.exitDescription || 'not running');
     const delimiter = `<<imp-done-${randomBytes(8).toString('hex')}>>`;
-    const output = Promise.all([this.stdout.next(delimiter), this.stderr.next(delimiter)]);
+    const output = Promise.all([this.stdout.next(delimiter, take), this.stderr.next(delimiter)]);
     // The delimiters go on a line of their own: a terminating error in `command` skips the rest of its line.
     this.child.stdin.write(`${command}\n[Console]::Out.WriteLine('${delimiter}'); [Console]::Error.WriteLine('${delimiter}')\n`);
     const outcome = await Promise.race([output, this.exited.then((detail) => new PowerShellProcessExited(detail))]);

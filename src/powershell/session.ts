@@ -4,7 +4,7 @@
 import type { z } from 'zod';
 import { errorMessage } from '../errors';
 import { resolvePowerShell } from './executable';
-import { PowerShellProcess } from './process';
+import { PowerShellProcess, type LineTaker } from './process';
 import {
   PowerShellCommandError,
   PowerShellExitedError,
@@ -15,6 +15,8 @@ import {
 import { templateText } from './template';
 
 const RESULT_MARKER = '<<imp-result>>';
+/** A piece of one of the result's long lists, sent ahead of the envelope (runtime.ps1, Write-ImpEnvelope). */
+const PIECE_MARKER = '<<imp-piece>>';
 const KEY_MARKER = '<<imp-key>>';
 /** RSA-OAEP with SHA-1 (what every RSA class of .NET Framework 4.8 offers) seals at most 214 bytes per 2048-bit block. */
 const SECRET_BLOCK_BYTES = 190;
@@ -64,6 +66,8 @@ interface Envelope {
   error?: PowerShellErrorRecord;
   warnings?: string[];
   pid: number;
+  /** The lists that went ahead in pieces (left empty in `result`), and how many items each had. */
+  pieces?: Record<string, number>;
 }
 
 const liveSessions = new Set<PowerShellSession>();
@@ -99,11 +103,16 @@ export class PowerShellSession {
     return this.shell?.powershellPid;
   }
 
-  /** Runs a template with its parameters as data and validates its result with `schema`. */
+  /**
+   * Runs a template with its parameters as data and validates its result with `schema`. A long list in the
+   * result arrives in pieces, each checked by its field's schema as it comes (which keeps only the fields the
+   * schema names), so neither its text nor its raw objects are ever held whole.
+   */
   async run<S extends z.ZodType>(template: string, parameters: object, schema: S): Promise<TemplateRun<z.output<S>>> {
     const shell = await this.started();
     const started = Date.now();
-    const envelope = await this.invoke(shell, template, templateText(template, { dir: this.options.templateDir }), parameters, false);
+    const pieces = new ResultPieces(template, schema);
+    const envelope = await this.invoke(shell, template, templateText(template, { dir: this.options.templateDir }), parameters, false, pieces);
     const durationMs = Date.now() - started;
     if (!envelope.ok) {
       const error = new PowerShellCommandError(template, envelope.error!);
@@ -118,7 +127,7 @@ export class PowerShellSession {
         JSON.stringify(envelope.result) ?? '',
       );
     }
-    return { result: parsed.data, warnings: envelope.warnings ?? [], pid: envelope.pid, durationMs };
+    return { result: pieces.fill(parsed.data, envelope.pieces ?? {}), warnings: envelope.warnings ?? [], pid: envelope.pid, durationMs };
   }
 
   /**
@@ -211,9 +220,11 @@ export class PowerShellSession {
     return blocks.join(',');
   }
 
-  private async invoke(shell: PowerShellProcess, template: string, text: string, parameters: object, global: boolean): Promise<Envelope> {
+  private async invoke(shell: PowerShellProcess, template: string, text: string, parameters: object, global: boolean, pieces?: ResultPieces): Promise<Envelope> {
     this.options.onScript?.(template, `# $Parameters = ${JSON.stringify(parameters)}\n${text}`);
-    const { stdout, stderr } = await this.invokeRaw(shell, template, invocation(text, parameters, global));
+    // A setup step's result is not read: its pieces (if any) are dropped as they come.
+    const take: LineTaker = pieces ? pieces.take : (line) => line.startsWith(PIECE_MARKER);
+    const { stdout, stderr } = await this.invokeRaw(shell, template, invocation(text, parameters, global), take);
     for (const line of stderr.split(/\r?\n/).filter((l) => l.trim())) this.options.onDiagnostic?.(line.trim());
     const lines = stdout.split(/\r?\n/);
     const marked = lines.filter((l) => l.startsWith(RESULT_MARKER));
@@ -233,12 +244,12 @@ export class PowerShellSession {
   }
 
   /** Sends one line and waits for its output, turning a hang or a dead process into typed errors. */
-  private async invokeRaw(shell: PowerShellProcess, template: string, command: string): Promise<{ stdout: string; stderr: string }> {
+  private async invokeRaw(shell: PowerShellProcess, template: string, command: string, take?: LineTaker): Promise<{ stdout: string; stderr: string }> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.timeoutMs)));
     this.busy += 1;
     try {
-      const outcome = await Promise.race([shell.invoke(command), timeout]);
+      const outcome = await Promise.race([shell.invoke(command, take), timeout]);
       if (outcome === 'timeout') {
         // The command keeps running inside PowerShell and would block every later call: restart instead.
         await this.dispose();
@@ -253,6 +264,59 @@ export class PowerShellSession {
       this.busy -= 1;
       clearTimeout(timer);
     }
+  }
+}
+
+/**
+ * The long lists of one template's result, gathered from their pieces as they arrive: each piece is decoded
+ * and checked on its own by the schema of its field, and only what that schema keeps is held.
+ */
+class ResultPieces {
+  private readonly lists = new Map<string, unknown[]>();
+  private problem: { text: string; line: string } | undefined;
+
+  constructor(
+    private readonly template: string,
+    private readonly schema: z.ZodType,
+  ) {}
+
+  readonly take = (line: string): boolean => {
+    if (!line.startsWith(PIECE_MARKER)) return false;
+    if (!this.problem) this.add(line);
+    return true;
+  };
+
+  private add(line: string): void {
+    let piece: { name: string; items: unknown[] };
+    try {
+      piece = JSON.parse(Buffer.from(line.slice(PIECE_MARKER.length), 'base64').toString('utf8')) as typeof piece;
+    } catch (error) {
+      this.problem = { text: `a piece of the result is not JSON (${errorMessage(error)})`, line };
+      return;
+    }
+    const list = this.lists.get(piece.name) ?? [];
+    this.lists.set(piece.name, list);
+    const field = (this.schema as { shape?: Record<string, z.ZodType> }).shape?.[piece.name];
+    const checked = field ? field.safeParse(piece.items) : { success: true as const, data: piece.items };
+    if (!checked.success) {
+      const issue = checked.error.issues[0];
+      const [index, ...rest] = issue?.path ?? [];
+      const where = [piece.name, typeof index === 'number' ? list.length + index : index, ...rest].filter((p) => p !== undefined).join('.');
+      this.problem = { text: `the result does not have the expected shape (${where}: ${issue?.message})`, line };
+      return;
+    }
+    for (const item of checked.data as unknown[]) list.push(item);
+  }
+
+  /** Puts each list gathered from pieces into the checked result, once every piece said to be sent has come. */
+  fill<T>(result: T, counts: Record<string, number>): T {
+    if (this.problem) throw new PowerShellOutputError(this.template, this.problem.text, this.problem.line);
+    for (const [name, count] of Object.entries(counts)) {
+      const list = this.lists.get(name) ?? [];
+      if (list.length !== count) throw new PowerShellOutputError(this.template, `${name} arrived incomplete: ${list.length} of ${count} items`, '');
+      (result as Record<string, unknown>)[name] = list;
+    }
+    return result;
   }
 }
 

@@ -187,6 +187,37 @@ describe('PowerShell bridge', function () {
     }
   });
 
+  it('sends a long list in pieces of 1,000, one line each, checks each piece as it comes and keeps only the schema\'s fields', async () => {
+    // A wrapper that copies what PowerShell writes to a file: the lines as they crossed the pipe.
+    const dir = mkdtempSync(join(tmpdir(), 'imp-pieces-'));
+    const wire = join(dir, 'stdout');
+    const wrapper = join(dir, 'pwsh');
+    writeFileSync(wrapper, `#!/bin/sh\n"${PWSH}" "$@" | tee "${wire}"\n`);
+    chmodSync(wrapper, 0o755);
+    const many = z.object({ title: z.string(), items: z.array(z.object({ n: z.number(), label: z.string() })), few: z.array(z.string()) });
+    const ps = session({ executable: wrapper });
+    try {
+      const { result, pid } = await ps.run('many', { count: 2001, bad: 0 }, many);
+      seen.add(pid);
+      assert.equal(result.title, 'many');
+      assert.deepEqual(result.few, ['a', 'b']);
+      assert.deepEqual(result.items, Array.from({ length: 2001 }, (_, i) => ({ n: i + 1, label: `item ${i + 1}` })));
+      const lines = readFileSync(wire, 'utf8').split(/\r?\n/);
+      const pieces = lines.filter((l) => l.startsWith('<<imp-piece>>'));
+      const envelope = lines.find((l) => l.startsWith('<<imp-result>>'))!;
+      assert.equal(pieces.length, 3, 'pieces of 1,000, 1,000 and 1');
+      assert.ok(Math.max(...pieces.map((p) => p.length)) < 120_000, 'no piece holds the whole list');
+      assert.ok(envelope.length < 1000, `the envelope leaves the list out: ${envelope.length} characters`);
+
+      // A bad item is named by its place in the whole list, not in its piece.
+      const error = await rejectsWith(ps.run('many', { count: 2001, bad: 1500 }, many), PowerShellOutputError);
+      assert.match(error.message, /items\.1499\.label/);
+    } finally {
+      await ps.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reports a PowerShell that exits on its own as PowerShellExitedError', async () => {
     const ps = session();
     try {

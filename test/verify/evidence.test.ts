@@ -17,7 +17,7 @@ function exchange(created: (string | null)[], targets: [string, boolean][] = [['
       effectiveUserName: 'svc', assignmentChain: null, enabled: true, customRecipientWriteScope: null, recipientWriteScope: 'Organization', whenCreatedUTC,
     })),
     scopes: [],
-    targets: targets.map(([address, inScope]) => ({ address, name: address, type: 'RoomMailbox', source: 'rooms', groupPath: [], inScope, blockedBy: null, nestedVia: null })),
+    targets: targets.map(([address, inScope]) => ({ address, type: 'RoomMailbox', source: 'rooms', groupPath: [], inScope, blockedBy: null, nestedVia: null })),
     targetErrors: [{ requested: 'ghost@contoso.com', kind: 'mailbox', notFound: true, message: 'not found' }],
     vdirError: null,
     vdirs: [],

@@ -64,7 +64,7 @@ const exchange = (over: Partial<VerifyResult> = {}): VerifyResult => ({
   mailboxNotFound: false,
   assignments: [assignment()],
   scopes: [],
-  targets: ROOMS.map((address, i) => ({ address, name: `Room ${i + 1}`, type: 'RoomMailbox', source: 'rooms', groupPath: [], inScope: true, blockedBy: null, nestedVia: null })),
+  targets: ROOMS.map((address) => ({ address, type: 'RoomMailbox', source: 'rooms', groupPath: [], inScope: true, blockedBy: null, nestedVia: null })),
   targetErrors: [],
   vdirError: null,
   vdirs: [{ server: 'EX01', identity: 'EX01\\EWS (Default Web Site)', internalUrl: 'https://ex01.contoso.com/EWS/Exchange.asmx', externalUrl: null, basicAuthentication: true }],
@@ -175,7 +175,7 @@ const rows: Row[] = [
   { name: 'a scope leaving one room out', evidence: evidence({ exchange: exchange({ scopes: [{ ...ROOMS_SCOPE, filter: 'x' }], targets: [{ ...exchange().targets[0] }, { ...exchange().targets[1], inScope: false }] }) }), id: 'rbac.scope', status: 'fail', message: /^1 of 2 mailboxes fall outside the assignment's scope "Rooms"\.$/, fix: 'Widen the scope to cover them: imp grant --account svc-booking@contoso.com --scope-rooms (or Set-ManagementScope -RecipientRestrictionFilter), otherwise they double-book.' },
   {
     name: 'bookers of a --group outside a rooms scope: the complete grant, rooms and the group',
-    evidence: evidence({ exchange: exchange({ scopes: [ROOMS_SCOPE], targets: [exchange().targets[0], { address: 'user1@contoso.com', name: 'User 1', type: 'UserMailbox', source: 'group:Room Bookers', groupPath: ['Room Bookers'], inScope: false, blockedBy: null, nestedVia: null }] }) }),
+    evidence: evidence({ exchange: exchange({ scopes: [ROOMS_SCOPE], targets: [exchange().targets[0], { address: 'user1@contoso.com', type: 'UserMailbox', source: 'group:Room Bookers', groupPath: ['Room Bookers'], inScope: false, blockedBy: null, nestedVia: null }] }) }),
     id: 'rbac.scope', status: 'fail', message: /^1 of 2 mailboxes fall outside the assignment's scope "Rooms"\.$/, fix: /^Widen the scope to cover them: imp grant --account svc-booking@contoso.com --scope-rooms --scope-group "Room Bookers" \(or Set-ManagementScope/,
   },
   { name: 'no assignment, so no scope check', evidence: evidence({ exchange: exchange({ assignments: [] }) }), id: 'rbac.scope', status: 'skip', message: /not checked: no assignment/ },
