@@ -27,10 +27,16 @@ function loadedModules(args: string[]): { modules: string[]; children: number; s
 
 const BIN = join(packageRoot, 'bin', 'imp.js');
 
-/** `imp --version` as an admin runs it (bin/imp.js), with these environment variables changed. */
-function version(env: Record<string, string | undefined>): { status: number | null; stdout: string; stderr: string } {
+/**
+ * `imp --version` as an admin runs it (bin/imp.js), with these environment variables changed; `childCache` is
+ * the NODE_COMPILE_CACHE that the Node processes it starts would inherit.
+ */
+function version(env: Record<string, string | undefined>): { status: number | null; stdout: string; stderr: string; childCache: string } {
   const environment = { ...process.env, NODE_COMPILE_CACHE: undefined, NODE_DISABLE_COMPILE_CACHE: undefined, ...env };
-  return spawnSync(process.execPath, [BIN, '--version'], { encoding: 'utf8', env: environment });
+  const probe = `import { writeSync } from 'node:fs'; process.on('exit', () => writeSync(2, '\\nchild cache: ' + (process.env.NODE_COMPILE_CACHE ?? '')));`;
+  const run = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(probe)}`, BIN, '--version'], { encoding: 'utf8', env: environment });
+  const [stderr, childCache] = run.stderr.split('\nchild cache: ');
+  return { status: run.status, stdout: run.stdout, stderr, childCache };
 }
 
 /** The files under `dir` (recursively), or [] when it does not exist. */
@@ -74,6 +80,7 @@ describe('start-up', () => {
       assert.equal(run.stdout.trim(), require('../package.json').version);
       const userCache = process.platform === 'darwin' ? join(home, 'Library', 'Caches') : join(home, 'cache');
       assert.ok(filesUnder(join(userCache, 'imp', 'compile-cache')).length > 5, 'imp\'s compiled modules are cached');
+      assert.equal(run.childCache, join(userCache, 'imp', 'compile-cache'), 'the Node processes imp starts (imp check\'s verify and expiry) share it');
     });
 
     it('goes where NODE_COMPILE_CACHE says, and nowhere with NODE_DISABLE_COMPILE_CACHE=1', () => {
@@ -93,6 +100,7 @@ describe('start-up', () => {
       const run = version({ XDG_CACHE_HOME: blocked, LOCALAPPDATA: blocked });
       assert.equal(run.status, 0, run.stderr);
       assert.equal(run.stderr, '');
+      assert.equal(run.childCache, '', 'no cache to pass on');
       assert.equal(run.stdout.trim(), require('../package.json').version);
     });
   });
