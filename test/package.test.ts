@@ -16,12 +16,13 @@ describe('npm package', function () {
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'imp-pack-'));
-    const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: packageRoot, encoding: 'utf8' })) as { filename: string; files: { path: string }[] }[];
+    // --ignore-scripts: dist/ is already built (npm test builds first), so `prepare` need not compile it again.
+    const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: packageRoot, encoding: 'utf8' })) as { filename: string; files: { path: string }[] }[];
     files = packed[0].files.map((f) => f.path);
     const prefix = join(dir, 'prefix');
     // Not the npm_config_* of the `npm test` running us: they would point this install at the checkout.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/.test(k)));
-    const install = spawnSync('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', join(dir, packed[0].filename)], { cwd: dir, env, encoding: 'utf8' });
+    const install = spawnSync('npm', ['install', '--global', '--prefer-offline', '--prefix', prefix, '--no-audit', '--no-fund', join(dir, packed[0].filename)], { cwd: dir, env, encoding: 'utf8' });
     assert.equal(install.status, 0, `npm install failed:\n${install.stdout}\n${install.stderr}`);
     imp = join(prefix, 'bin', 'imp');
   });
