@@ -31,7 +31,9 @@ describe('the demo (bash scripts/demo)', function () {
       '--report ',
       "$ imp check --account svc-booking@contoso.com --rooms --group 'Room Bookers'",
       '$ imp expiry --account svc-booking@contoso.com --check-login',
-      '$ imp schedule install --account svc-booking@contoso.com --print',
+      '$ imp schedule install --account svc-booking@contoso.com --scheduler systemd --at 07:00',
+      '$ imp schedule show --account svc-booking@contoso.com --scheduler systemd',
+      '$ imp schedule remove --account svc-booking@contoso.com --scheduler systemd',
       '$ imp credentials delete --account svc-booking@contoso.com',
     ]) {
       assert.ok(output.includes(step), `the demo does not show "${step}"`);
@@ -42,6 +44,10 @@ describe('the demo (bash scripts/demo)', function () {
     assert.match(run.stdout, /the report for the change ticket: \d+ bytes of self-contained HTML/);
     assert.match(run.stdout, /Result: OK: svc-booking@contoso.com: impersonation works and the password is fine/);
     assert.match(run.stdout, /OK - svc-booking@contoso.com password/);
+    // The daily check, installed for real into the demo's folder, ran once through its own job and passed.
+    assert.match(run.stdout, /Test run of the job…\n {2}result: exit 0: /);
+    assert.match(run.stdout, /runs: .*"check" "--account" "svc-booking@contoso.com" "--config" .*"--rooms" "--group" "Room Bookers"/);
+    assert.match(run.stdout, /Removed .*imp-check-svc-booking-contoso-com\.timer/);
     const left = processesCarrying(marker).filter((pid) => pid !== process.pid);
     assert.deepEqual(left, [], `left running: ${left.map((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ')).join('; ')}`);
   });
