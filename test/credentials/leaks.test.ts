@@ -86,6 +86,8 @@ describe('the service account password never leaks', function () {
       assert.ok(!contains(run.stderr, patterns), `${label}: the password is in stderr`);
       assert.deepEqual(watch.leaks, [], label);
       assert.ok(watch.family.has(run.pid), `${label}: the watch saw imp itself`);
+      // The remote runs must fail where intended (pwsh here has no WSMan client), not earlier for another reason.
+      if (label.startsWith('remote connect')) assert.match(run.stdout + run.stderr, /New-PSSession/, `${label}: ${run.stdout}${run.stderr}`);
       pwshSeen ||= [...watch.family.values()].some((argv) => argv.some((a) => /pwsh/.test(a)));
     }
     assert.ok(pwshSeen, 'the watch saw the PowerShell the remote connection started');

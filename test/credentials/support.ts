@@ -82,7 +82,8 @@ export class ProcessWatch {
         const argv = cmdline.toString('utf8').split('\0').filter(Boolean);
         if (contains(cmdline, this.patterns)) this.leaks.push(`argv of pid ${pid} (${argv[0]})`);
         if (!family.has(pid)) continue;
-        this.family.set(pid, argv);
+        // An exiting process (a zombie until its parent reaps it) shows an empty cmdline: keep what it ran.
+        if (argv.length > 0 || !this.family.has(pid)) this.family.set(pid, argv);
         if (contains(readFileSync(`/proc/${entry}/environ`), this.patterns)) this.leaks.push(`environment of pid ${pid} (${argv[0]})`);
       } catch {
         // the process ended while we looked
