@@ -61,6 +61,14 @@ describe('start-up', () => {
     });
   }
 
+  it('--help of the commands whose work needs zod, and imp script, load no zod', () => {
+    for (const args of [['credentials', '--help'], ['expiry', '--help'], ['schedule', '--help'], ['script', 'schedule', '--account', 'svc-booking@contoso.com']]) {
+      const { modules, stdout } = loadedModules(args);
+      assert.ok(stdout.length > 0, `imp ${args.join(' ')} printed something`);
+      assert.deepEqual(modules.filter((m) => /node_modules[\\/]zod[\\/]/.test(m)), [], `imp ${args.join(' ')}`);
+    }
+  });
+
   it('imp --version loads only commander besides imp itself', () => {
     const { modules } = loadedModules(['--version']);
     const packages = new Set(modules.filter((m) => m.includes('node_modules')).map((m) => m.split(/node_modules[\\/]/)[1].split(/[\\/]/)[0]));

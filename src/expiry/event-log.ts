@@ -2,9 +2,9 @@
 // so that existing event-log monitoring sees a scheduled check — failures included (event 1003), which is
 // exactly when a trace matters. The event is written by a PowerShell process of its own, without the Exchange
 // connection (templates/expiry-event-log.ps1), and what it writes comes back as a record on every OS.
-import { z } from 'zod';
+import type { z } from 'zod';
 import { errorMessage } from '../errors';
-import { PowerShellSession } from '../powershell/session';
+import type { PowerShellSession } from '../powershell/session';
 import type { ExpiryStatus } from './status';
 
 export const EVENT_LOG_NAME = 'Application';
@@ -21,18 +21,21 @@ export const EXPIRY_EVENTS: Record<ExpiryStatus, { eventId: number; entryType: '
 /** EventLog.WriteEntry refuses messages longer than 31,839 bytes. */
 const MAX_MESSAGE = 31_000;
 
-const eventRecordSchema = z.object({
-  logName: z.string(),
-  source: z.string(),
-  eventId: z.number(),
-  entryType: z.enum(['Information', 'Warning', 'Error']),
-  message: z.string(),
-});
-export type EventRecord = z.infer<typeof eventRecordSchema>;
-
-const eventWriteSchema = z.object({ record: eventRecordSchema, written: z.boolean(), reason: z.string().nullable() });
+/** Built when an event is written: `imp script schedule` and schedule's task need the names above, not zod. */
+async function eventWriteSchema() {
+  const { z } = await import('zod');
+  const record = z.object({
+    logName: z.string(),
+    source: z.string(),
+    eventId: z.number(),
+    entryType: z.enum(['Information', 'Warning', 'Error']),
+    message: z.string(),
+  });
+  return z.object({ record, written: z.boolean(), reason: z.string().nullable() });
+}
 /** The record, whether it reached the log, and why not. */
-export type EventWrite = z.infer<typeof eventWriteSchema>;
+export type EventWrite = z.infer<Awaited<ReturnType<typeof eventWriteSchema>>>;
+export type EventRecord = EventWrite['record'];
 
 /** The event for a result: its status line, then one "Fix:" line per fix. */
 export function expiryEventRecord(status: ExpiryStatus, message: string, fixes: string[] = []): EventRecord {
@@ -47,8 +50,9 @@ export function expiryEventRecord(status: ExpiryStatus, message: string, fixes: 
 export async function writeEvent(record: EventRecord, executable?: string): Promise<EventWrite> {
   let session: PowerShellSession | undefined;
   try {
+    const { PowerShellSession } = await import('../powershell/session');
     session = new PowerShellSession({ executable, setup: [], timeoutMs: 60_000 });
-    return (await session.run('expiry-event-log', record, eventWriteSchema)).result;
+    return (await session.run('expiry-event-log', record, await eventWriteSchema())).result;
   } catch (error) {
     return { record, written: false, reason: `PowerShell could not write it: ${errorMessage(error)}` };
   } finally {

@@ -1,6 +1,5 @@
 // Windows Task Scheduler through imp's PowerShell session (templates/schedule-task.ps1).
-import { z } from 'zod';
-import { list } from '../exchange/schemas';
+import type { z } from 'zod';
 import { EVENT_LOG_NAME, EVENT_SOURCE } from '../expiry/event-log';
 import type { PowerShellSession } from '../powershell/session';
 import { ExitCode } from '../errors';
@@ -8,32 +7,36 @@ import { windowsCommandLine, type ExpiryJob } from './job';
 
 export const TASK_PATH = '\\imp\\';
 
-const scheduledTaskSchema = z.object({
-  taskName: z.string(),
-  taskPath: z.string(),
-  state: z.string(),
-  description: z.string(),
-  actions: list(z.object({ execute: z.string(), arguments: z.string(), workingDirectory: z.string() })),
-  triggers: list(z.object({ type: z.string(), startBoundary: z.string(), enabled: z.boolean() })),
-  userId: z.string(),
-  logonType: z.string(),
-  runLevel: z.string(),
-  lastRunTime: z.string().nullable(),
-  lastTaskResult: z.number().nullable(),
-  nextRunTime: z.string().nullable(),
-});
-export type ScheduledTask = z.infer<typeof scheduledTaskSchema>;
-
-const taskResultSchema = z.object({
-  operation: z.enum(['install', 'show', 'run', 'remove']),
-  existed: z.boolean(),
-  eventSource: z.enum(['registered', 'exists']).nullable(),
-  /** install changed nothing: not-elevated (an administrator must install), unknown-user (no such run-as account). */
-  refused: z.enum(['not-elevated', 'unknown-user']).nullable(),
-  userSid: z.string().nullable(),
-  task: scheduledTaskSchema.nullable(),
-});
-export type TaskResult = z.infer<typeof taskResultSchema>;
+/** Built when Task Scheduler is asked: printing the task, its script or --help needs no zod. */
+async function taskResultSchema() {
+  const { z } = await import('zod');
+  const { list } = await import('../exchange/schemas');
+  const scheduledTask = z.object({
+    taskName: z.string(),
+    taskPath: z.string(),
+    state: z.string(),
+    description: z.string(),
+    actions: list(z.object({ execute: z.string(), arguments: z.string(), workingDirectory: z.string() })),
+    triggers: list(z.object({ type: z.string(), startBoundary: z.string(), enabled: z.boolean() })),
+    userId: z.string(),
+    logonType: z.string(),
+    runLevel: z.string(),
+    lastRunTime: z.string().nullable(),
+    lastTaskResult: z.number().nullable(),
+    nextRunTime: z.string().nullable(),
+  });
+  return z.object({
+    operation: z.enum(['install', 'show', 'run', 'remove']),
+    existed: z.boolean(),
+    eventSource: z.enum(['registered', 'exists']).nullable(),
+    /** install changed nothing: not-elevated (an administrator must install), unknown-user (no such run-as account). */
+    refused: z.enum(['not-elevated', 'unknown-user']).nullable(),
+    userSid: z.string().nullable(),
+    task: scheduledTask.nullable(),
+  });
+}
+export type TaskResult = z.infer<Awaited<ReturnType<typeof taskResultSchema>>>;
+export type ScheduledTask = NonNullable<TaskResult['task']>;
 
 export const DESCRIPTION_NOTE = 'Last result = imp exit code: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.';
 
@@ -61,20 +64,20 @@ export function taskInstallParameters(job: ExpiryJob, user: string) {
 }
 
 export async function installTask(session: PowerShellSession, job: ExpiryJob, user: string, password: string): Promise<TaskResult> {
-  return (await session.runWithSecret('schedule-task', taskInstallParameters(job, user), password, taskResultSchema)).result;
+  return (await session.runWithSecret('schedule-task', taskInstallParameters(job, user), password, await taskResultSchema())).result;
 }
 
 export async function showTask(session: PowerShellSession, job: ExpiryJob): Promise<TaskResult> {
-  return (await session.run('schedule-task', { operation: 'show', ...taskParameters(job) }, taskResultSchema)).result;
+  return (await session.run('schedule-task', { operation: 'show', ...taskParameters(job) }, await taskResultSchema())).result;
 }
 
 /** Starts the task through Task Scheduler and waits for it to end, so the logon is tested too. */
 export async function runTask(session: PowerShellSession, job: ExpiryJob, waitSeconds: number): Promise<TaskResult> {
-  return (await session.run('schedule-task', { operation: 'run', ...taskParameters(job), waitSeconds }, taskResultSchema)).result;
+  return (await session.run('schedule-task', { operation: 'run', ...taskParameters(job), waitSeconds }, await taskResultSchema())).result;
 }
 
 export async function removeTask(session: PowerShellSession, job: ExpiryJob): Promise<TaskResult> {
-  return (await session.run('schedule-task', { operation: 'remove', ...taskParameters(job) }, taskResultSchema)).result;
+  return (await session.run('schedule-task', { operation: 'remove', ...taskParameters(job) }, await taskResultSchema())).result;
 }
 
 /**
