@@ -54,9 +54,22 @@ export function targetAddresses(settings: Pick<VerifySettings, 'mailboxes'>, exc
   return exchange ? exchange.targets.map((t) => t.address) : settings.mailboxes;
 }
 
+/** Each result's targets by lower-cased address (the first of each), built once: searching the list for every denied mailbox took minutes at 50,000. */
+const scopeByAddress = new WeakMap<VerifyResult, Map<string, boolean>>();
+
 /** false when the Management Shell says the mailbox is outside the assignment's scope; undefined when it does not know. */
 export function inScope(exchange: VerifyResult | undefined, address: string): boolean | undefined {
-  return exchange?.targets.find((t) => t.address.toLowerCase() === address.toLowerCase())?.inScope;
+  if (!exchange) return undefined;
+  let index = scopeByAddress.get(exchange);
+  if (!index) {
+    index = new Map();
+    for (const target of exchange.targets) {
+      const key = target.address.toLowerCase();
+      if (!index.has(key)) index.set(key, target.inScope);
+    }
+    scopeByAddress.set(exchange, index);
+  }
+  return index.get(address.toLowerCase());
 }
 
 /** The mailbox probed while waiting, and with --probe canary: the first one inside the scope. */

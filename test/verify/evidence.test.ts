@@ -2,7 +2,7 @@
 // propagation window is still open (counted from the assignment's creation, else from now).
 import { strict as assert } from 'node:assert';
 import type { VerifyResult } from '../../src/exchange/schemas';
-import { canaryOf, newestAssignment, probedAddresses, propagationWindow, targetAddresses } from '../../src/verify/evidence';
+import { canaryOf, inScope, newestAssignment, probedAddresses, propagationWindow, targetAddresses } from '../../src/verify/evidence';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
 const MINUTE = 60_000;
@@ -60,5 +60,24 @@ describe('verify evidence: the propagation window', () => {
     const result = exchange([new Date(NOW - 60 * MINUTE).toISOString(), new Date(NOW).toISOString()]);
     result.assignments[1].enabled = false;
     assert.equal(newestAssignment(result)?.name, 'a0');
+  });
+});
+
+describe('verify evidence: whether a mailbox is in scope', () => {
+  it('answers by address, ignoring case, from the first target with it; undefined when unknown or without the Management Shell', () => {
+    const result = exchange([], [['Room1@contoso.com', true], ['room2@contoso.com', false], ['ROOM2@contoso.com', true]]);
+    assert.equal(inScope(result, 'room1@CONTOSO.com'), true);
+    assert.equal(inScope(result, 'room2@contoso.com'), false);
+    assert.equal(inScope(result, 'room3@contoso.com'), undefined);
+    assert.equal(inScope(undefined, 'room1@contoso.com'), undefined);
+  });
+
+  it('asks about 50,000 denied mailboxes in well under a second each way (a search per mailbox took minutes)', () => {
+    const addresses = Array.from({ length: 50_000 }, (_, i) => `room${i}@contoso.com`);
+    const result = exchange([], addresses.map((a, i) => [a, i % 2 === 0]));
+    const started = performance.now();
+    const inside = addresses.filter((a) => inScope(result, a)).length;
+    assert.equal(inside, 25_000);
+    assert.ok(performance.now() - started < 2000, `took ${Math.round(performance.now() - started)} ms`);
   });
 });
