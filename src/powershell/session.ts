@@ -118,7 +118,7 @@ export class PowerShellSession {
       const error = new PowerShellCommandError(template, envelope.error!);
       throw (await this.options.explainFailure?.(error, parameters)) ?? error;
     }
-    const parsed = schema.safeParse(envelope.result);
+    const parsed = schema.safeParse(pieces.complete(envelope.result, envelope.pieces ?? {}));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new PowerShellOutputError(
@@ -127,7 +127,7 @@ export class PowerShellSession {
         JSON.stringify(envelope.result) ?? '',
       );
     }
-    return { result: pieces.fill(parsed.data, envelope.pieces ?? {}), warnings: envelope.warnings ?? [], pid: envelope.pid, durationMs };
+    return { result: pieces.fill(parsed.data), warnings: envelope.warnings ?? [], pid: envelope.pid, durationMs };
   }
 
   /**
@@ -273,6 +273,8 @@ export class PowerShellSession {
  */
 class ResultPieces {
   private readonly lists = new Map<string, unknown[]>();
+  /** Lists the schema has no field for (it is not a plain object): checked with the whole result instead. */
+  private readonly uncheckedNames = new Set<string>();
   private problem: { text: string; line: string } | undefined;
 
   constructor(
@@ -297,6 +299,7 @@ class ResultPieces {
     const list = this.lists.get(piece.name) ?? [];
     this.lists.set(piece.name, list);
     const field = (this.schema as { shape?: Record<string, z.ZodType> }).shape?.[piece.name];
+    if (!field) this.uncheckedNames.add(piece.name);
     const checked = field ? field.safeParse(piece.items) : { success: true as const, data: piece.items };
     if (!checked.success) {
       const issue = checked.error.issues[0];
@@ -308,14 +311,20 @@ class ResultPieces {
     for (const item of checked.data as unknown[]) list.push(item);
   }
 
-  /** Puts each list gathered from pieces into the checked result, once every piece said to be sent has come. */
-  fill<T>(result: T, counts: Record<string, number>): T {
+  /** The result to check, once every piece said to be sent has come: with the lists no field schema checked put back. */
+  complete<T>(result: T, counts: Record<string, number>): T {
     if (this.problem) throw new PowerShellOutputError(this.template, this.problem.text, this.problem.line);
     for (const [name, count] of Object.entries(counts)) {
       const list = this.lists.get(name) ?? [];
       if (list.length !== count) throw new PowerShellOutputError(this.template, `${name} arrived incomplete: ${list.length} of ${count} items`, '');
-      (result as Record<string, unknown>)[name] = list;
+      if (this.uncheckedNames.has(name)) (result as Record<string, unknown>)[name] = list;
     }
+    return result;
+  }
+
+  /** The checked result with each list its field's schema checked as the pieces came. */
+  fill<T>(result: T): T {
+    for (const [name, list] of this.lists) if (!this.uncheckedNames.has(name)) (result as Record<string, unknown>)[name] = list;
     return result;
   }
 }

@@ -212,6 +212,11 @@ describe('PowerShell bridge', function () {
       // A bad item is named by its place in the whole list, not in its piece.
       const error = await rejectsWith(ps.run('many', { count: 2001, bad: 1500 }, many), PowerShellOutputError);
       assert.match(error.message, /items\.1499\.label/);
+
+      // A schema that is not a plain object has no field to check a piece by: the whole result is checked instead.
+      const wrapped = many.transform((m) => m);
+      assert.equal((await ps.run('many', { count: 2001, bad: 0 }, wrapped)).result.items.length, 2001);
+      assert.match((await rejectsWith(ps.run('many', { count: 2001, bad: 1500 }, wrapped), PowerShellOutputError)).message, /items\.1499\.label/);
     } finally {
       await ps.dispose();
       rmSync(dir, { recursive: true, force: true });
