@@ -11,7 +11,7 @@ import {
   requireCredential,
   storeCredential,
 } from '../credentials/keychain';
-import { checkLogin, type LoginTarget } from '../credentials/login';
+import type { LoginTarget } from '../credentials/login';
 import { addEwsOptions, readCaFile, type EwsFlags } from '../ews/options';
 import { assertOnPremisesUrl } from '../ews/connection';
 import { readNewPassword } from '../credentials/password';
@@ -128,6 +128,7 @@ function setCommand(): Command {
       if (lookup.kind === 'no-mailbox') output.warn(`Exchange has no mailbox with the address ${account}: the password is stored under it as given (right for an --exchange-credential logon).`);
       if (target) target = { ...target, account: primaryOf(lookup), username: context.setting('username', options.username) ?? primaryOf(lookup) };
       const password = await readNewPassword(primaryOf(lookup), options.passwordStdin);
+      const { checkLogin } = await import('../credentials/login'); // the EWS and TLS stack: only when EWS is asked
       const login = target ? await checkLogin(target, password, 'Nothing was stored: ') : undefined;
       if (target && login && lookup.kind === 'not-asked' && account.includes('@')) {
         // No Management Shell: the password just proven asks EWS which mailbox the address belongs to.
@@ -183,6 +184,7 @@ function testCommand(): Command {
         output.line(aliasLine(given, primary, 'and the password is stored under it'));
         target = { ...target, account: primary, username: context.setting('username', options.username) ?? primary };
       }
+      const { checkLogin } = await import('../credentials/login');
       const login = await checkLogin(target, credential.password);
       output.document({
         status: 'ok',

@@ -8,7 +8,7 @@ import { checkAccount } from '../exchange/names';
 import { interruption } from '../interrupt';
 import { now } from '../expiry/clock';
 import type { DirectoryAccount, readAccountFromDirectory, RunAsAccount } from '../expiry/directory';
-import { checkLogin, readExpiryFromEws, type LoginReport } from '../expiry/ews';
+import type { LoginReport } from '../expiry/ews';
 import { thresholdsOf, withExpiryOptions, type ExpiryFlags } from '../expiry/options';
 import type { EventWrite } from '../expiry/event-log';
 import {
@@ -207,6 +207,7 @@ async function checkThroughDirectory(context: CommandContext, report: ExpiryRepo
     const { obtainPassword } = await import('../credentials/password');
     const password = await obtainPassword(owner, input.options.passwordStdin);
     const expired = evaluation.expiresAt !== null && Date.parse(evaluation.expiresAt) <= input.time.getTime();
+    const { checkLogin } = await import('../expiry/ews'); // the EWS and TLS stack: only when EWS is asked
     const { login, finding } = await checkLogin(
       { ...input.ews!, url, username: input.ews!.username === account ? owner : input.ews!.username, password: password.password },
       {
@@ -309,6 +310,7 @@ async function checkThroughEws(report: ExpiryReport, input: CheckInput & { ews: 
   const { obtainPassword } = await import('../credentials/password');
   const password = await obtainPassword(account, input.options.passwordStdin);
   report.source = 'ews';
+  const { readExpiryFromEws } = await import('../expiry/ews');
   const answer = await readExpiryFromEws({ ...input.ews, password: password.password }, account);
   if (!answer.ok) {
     report.lockedOut = answer.lockedOut;

@@ -4,9 +4,6 @@ import { Command, Option } from 'commander';
 import { addEwsOptions } from '../ews/options';
 import { exitCodeOf } from '../monitoring';
 import type { ExitCode } from '../errors';
-import { collectEvidence } from '../verify/collect';
-import { judge } from '../verify/judge';
-import { printVerdict, writeVerifyReport } from '../verify/report';
 import { DEFAULT_CONCURRENCY, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT, verifySettings, type VerifyOptions } from '../verify/settings';
 import { verifyAction } from '../actions/verify';
 import { act, CommandContext } from '../context';
@@ -24,6 +21,8 @@ export function verifyCommand(): Command {
 
 async function runVerify(context: CommandContext, options: VerifyOptions): Promise<ExitCode> {
   const settings = verifySettings(context, options);
+  // Loaded when verify runs, not for its --help or a refused option: the EWS and TLS stack come with them.
+  const [{ collectEvidence }, { judge }, { printVerdict, writeVerifyReport }] = await Promise.all([import('../verify/collect'), import('../verify/judge'), import('../verify/report')]);
   const { checkReportFile } = await import('../report/from-verify');
   const reportFile = checkReportFile(options.report);
   const evidence = await collectEvidence(context, settings);

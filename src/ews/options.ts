@@ -1,6 +1,5 @@
 // How a command is told to reach EWS: the flags, declared and worded here once, and the CA file behind
 // --ca. verify, check, credentials and expiry all take them from here.
-import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError, errorMessage } from '../errors';
@@ -52,7 +51,9 @@ export function readCaFile(path: string | undefined): string | undefined {
     const which = blocks.length > 1 ? `certificate ${index + 1} of ${blocks.length} in ` : '';
     try {
       if (!block.endsWith('-----END CERTIFICATE-----')) throw new Error('it has no -----END CERTIFICATE----- line');
-      new X509Certificate(block);
+      // node:crypto loads only when there is a certificate to read: --help and most commands need none.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      new (require('node:crypto') as typeof import('node:crypto')).X509Certificate(block);
     } catch (error) {
       throw new UsageError(`The CA file ${path} is corrupt: ${which}it cannot be read (${errorMessage(error)}).`, 'Export the CA certificate again as Base-64 (PEM) and pass that file with --ca.');
     }

@@ -1,7 +1,6 @@
 // What imp accepts as an account, an assignment name or a group name, and the names it derives.
 // Values are never turned into script text; these checks only refuse what Exchange itself could
 // never store, with a message that says why.
-import { createHash } from 'node:crypto';
 import { UsageError } from '../errors';
 import type { PlannedCommand } from './schemas';
 
@@ -70,6 +69,9 @@ export function defaultAssignmentName(account: string): string {
   const name = `ApplicationImpersonation-${address}`;
   const limit = NAME_LIMIT - SCOPE_SUFFIX.length;
   if (name.length <= limit) return name;
+  // node:crypto costs about as much to load as Node's own start-up: only for a name this long.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
   return `${name.slice(0, limit - 9)}-${createHash('sha256').update(address).digest('hex').slice(0, 8)}`;
 }
 
