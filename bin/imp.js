@@ -21,7 +21,7 @@ function compileCacheDir() {
   if (env.NODE_COMPILE_CACHE || env.NODE_DISABLE_COMPILE_CACHE) return null;
   if (process.platform === 'win32') return env.LOCALAPPDATA ? join(env.LOCALAPPDATA, 'imp', 'compile-cache') : null;
   try {
-    const home = require('node:os').homedir();
+    const home = env.HOME || require('node:os').homedir(); // what homedir() reads first, without loading node:os
     const base = process.platform === 'darwin' ? join(home, 'Library', 'Caches') : env.XDG_CACHE_HOME || join(home, '.cache');
     return join(base, 'imp', 'compile-cache');
   } catch {
