@@ -23,6 +23,11 @@ function compileCacheDir() {
   try {
     const home = env.HOME || require('node:os').homedir(); // what homedir() reads first, without loading node:os
     const base = process.platform === 'darwin' ? join(home, 'Library', 'Caches') : env.XDG_CACHE_HOME || join(home, '.cache');
+    // Code from the cache runs as this user: only from a folder this user owns. `sudo -E imp` keeps the
+    // caller's HOME, whose cache the caller could fill for root to run.
+    const { statSync } = require('node:fs');
+    const owner = (dir) => { try { return statSync(dir).uid; } catch { return undefined; } };
+    if ((owner(base) ?? owner(home)) !== process.getuid()) return null;
     return join(base, 'imp', 'compile-cache');
   } catch {
     return null; // no home folder (a bare service account): run without the cache

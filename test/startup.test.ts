@@ -3,7 +3,7 @@
 // folder. (The time ratio against `node -e 0` is measured by npm run bench.)
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../src/paths';
@@ -89,6 +89,20 @@ describe('start-up', () => {
       const userCache = process.platform === 'darwin' ? join(home, 'Library', 'Caches') : join(home, 'cache');
       assert.ok(filesUnder(join(userCache, 'imp', 'compile-cache')).length > 5, 'imp\'s compiled modules are cached');
       assert.equal(run.childCache, join(userCache, 'imp', 'compile-cache'), 'the Node processes imp starts (imp check\'s verify and expiry) share it');
+    });
+
+    it('is not used from a folder another user owns (sudo -E keeps the caller\'s HOME)', () => {
+      // As root: a home handed to nobody; as anyone else: root's own /.
+      const root = process.getuid!() === 0;
+      const foreign = root ? join(home, 'foreign') : '/';
+      if (root) {
+        mkdirSync(foreign, { mode: 0o777 });
+        chownSync(foreign, 65534, 65534);
+      }
+      const run = version({ HOME: foreign, XDG_CACHE_HOME: undefined });
+      assert.equal(run.status, 0, run.stderr);
+      assert.equal(run.childCache, '');
+      if (root) assert.deepEqual(filesUnder(foreign), []);
     });
 
     it('goes where NODE_COMPILE_CACHE says, and nowhere with NODE_DISABLE_COMPILE_CACHE=1', () => {
