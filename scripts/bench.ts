@@ -68,6 +68,8 @@ function peakRss(pid: number): number {
 
 /** What this run started and must stop: simulators, and imp runs still in flight. */
 const simulators = new Set<SimProcess>();
+/** Simulators still starting: a Ctrl-C then must wait for them too, or one outlives the bench. */
+const starting = new Set<Promise<SimProcess>>();
 const runs = new Set<ChildProcess>();
 let stopping: Promise<never> | undefined;
 
@@ -76,6 +78,7 @@ function shutdown(code: number, message?: string): Promise<never> {
   stopping ??= (async () => {
     if (message) console.error(message);
     for (const child of runs) child.kill('SIGTERM');
+    await Promise.allSettled([...starting]);
     await Promise.all([...simulators].map(stopSimulator));
     process.exit(code);
   })();
@@ -151,8 +154,12 @@ async function verifyRun(sim: SimProcess, concurrency: number): Promise<Run & { 
  * verify is measured there.
  */
 async function labWith(rooms: number, latencyMs: number, grant: 'imp grant' | 'seeded'): Promise<SimProcess> {
-  const sim = await SimProcess.start(['--rooms', String(rooms), '--users', '0']);
-  simulators.add(sim);
+  const started = SimProcess.start(['--rooms', String(rooms), '--users', '0']).then((sim) => {
+    simulators.add(sim);
+    return sim;
+  });
+  starting.add(started);
+  const sim = await started.finally(() => starting.delete(started));
   if (stopping) await stopping; // interrupted while it started
   const { settings } = sim.lab;
   if (grant === 'imp grant') {

@@ -21,6 +21,13 @@ class Interruption {
     return this.controller.signal.aborted;
   }
 
+  /** Resolves once imp is interrupted: at once if it already was (an abort event never fires twice). */
+  whenInterrupted(): Promise<void> {
+    const { signal } = this.controller;
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  }
+
   /** `beforeForcedExit` reports the interruption when imp cannot wait for the command to notice it. */
   install(beforeForcedExit: (signal: NodeJS.Signals) => void = () => undefined): () => void {
     const leave = (signal: NodeJS.Signals) => {

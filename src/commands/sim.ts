@@ -57,7 +57,8 @@ export function simCommand(): Command {
       output.line(`  service account : ${settings.account} (alias ${settings.alias}, logon ${settings.username})`);
       output.line(`  password        : ${settings.password}`);
       output.line('Press Ctrl-C to stop.');
-      await new Promise<void>((resolve) => interruption.signal.addEventListener('abort', () => resolve(), { once: true }));
+      // A Ctrl-C while the simulator was starting stops it now, rather than after the 5-second forced exit.
+      await interruption.whenInterrupted();
       await simulator.stop();
       return ExitCode.OK;
     }));
