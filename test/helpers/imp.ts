@@ -119,25 +119,8 @@ export class SimProcess {
   }
 }
 
-/** Live (not zombie) processes whose command line, arguments joined by spaces, matches (Linux /proc). */
-/** Live processes whose environment holds `marker` (NAME=value): what one run started, even after its parents ended. */
-export function processesCarrying(marker: string): number[] {
-  const { readdirSync } = require('node:fs') as typeof import('node:fs');
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
-        return readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(marker);
-      } catch {
-        return false; // ended while we looked
-      }
-    })
-    .map(Number);
-}
-
-export function processesMatching(pattern: RegExp): number[] {
+/** Live (not zombie) processes for which `test(pid)` holds; a process that ends while we look is left out. */
+function liveProcesses(test: (pid: string) => boolean): number[] {
   const { readdirSync } = require('node:fs') as typeof import('node:fs');
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
@@ -145,12 +128,22 @@ export function processesMatching(pattern: RegExp): number[] {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
-      if (pattern.test(readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' '))) pids.push(Number(entry));
+      if (test(entry)) pids.push(Number(entry));
     } catch {
       // process ended while we looked
     }
   }
   return pids;
+}
+
+/** Live processes whose environment holds `marker` (NAME=value): what one run started, even after its parents ended. */
+export function processesCarrying(marker: string): number[] {
+  return liveProcesses((pid) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(marker));
+}
+
+/** Live (not zombie) processes whose command line, arguments joined by spaces, matches (Linux /proc). */
+export function processesMatching(pattern: RegExp): number[] {
+  return liveProcesses((pid) => pattern.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')));
 }
 
 /** PIDs of running pwsh processes (the executable itself, or the dotnet tool's pwsh.dll), to prove none is left behind. */
