@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { packageRoot } from '../src/paths';
 
 const TIMINGS = join(packageRoot, 'test', 'timings.json');
@@ -41,6 +42,13 @@ export function deal(files: string[], timings: Record<string, number>, shards: n
     lightest.load += weight(file);
   }
   return result.map((shard) => shard.files.sort()).filter((shardFiles) => shardFiles.length > 0);
+}
+
+/** Mocha's "N failing" section, or the output's last lines when the shard ended without one (a crash). */
+export function failures(output: string): string {
+  const plain = stripVTControlCharacters(output).trimEnd();
+  const start = plain.search(/^\s*\d+ failing$/m);
+  return start >= 0 ? plain.slice(start) : plain.split('\n').slice(-40).join('\n');
 }
 
 interface ShardResult {
@@ -114,6 +122,11 @@ async function main(): Promise<void> {
   }
   const failed = results.filter((r) => r.code !== 0).length;
   const typechecked = await typecheck;
+  // Shards print whole as they end, so a failure can sit minutes of output above the end, where a CI log's
+  // tail no longer reaches: repeat each failed shard's failures last.
+  results.forEach((result, i) => {
+    if (result.code !== 0) console.log(`\n===== shard ${i + 1} failed (exit ${result.code}) =====\n${failures(result.output)}`);
+  });
   const verdicts = [failed ? `${failed} shard(s) FAILED` : 'all tests passed'];
   if (typechecked) verdicts.push(typechecked.code ? 'typecheck FAILED' : 'typecheck passed');
   console.log(`\ntest: ${results.map((r, i) => `shard ${i + 1} ${r.seconds.toFixed(0)} s`).join(', ')}; ${verdicts.join(', ')}`);
