@@ -1,6 +1,7 @@
 // Runs the built CLI (dist/) as an admin would, and a simulated Exchange for it to talk to.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, existsSync, rmSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { packageRoot } from '../../src/paths';
@@ -90,6 +91,15 @@ export class Lab {
 }
 
 /** A whole simulated Exchange (`imp sim --json`) as a child process. */
+/**
+ * Simulators still running. One a test did not stop (its after-hook failed first, say) is stopped when the test
+ * process exits, and does not keep that process waiting: a shard would otherwise hang instead of reporting.
+ */
+const runningSimulators = new Set<ChildProcess>();
+process.on('exit', () => runningSimulators.forEach((child) => child.kill('SIGTERM')));
+/** What keeps the test process waiting on a child: the process and its output pipes (sockets). */
+const handlesOf = (child: ChildProcess) => [child, child.stdout as Socket, child.stderr as Socket];
+
 export class SimProcess {
   private constructor(readonly child: ChildProcess, readonly lab: Lab) {}
 
@@ -106,11 +116,15 @@ export class SimProcess {
       lines.once('line', resolve);
       child.once('exit', (code) => reject(new Error(`imp sim exited with ${code}: ${stderr}`)));
     });
+    runningSimulators.add(child);
+    child.once('exit', () => runningSimulators.delete(child));
+    for (const handle of handlesOf(child)) handle.unref();
     return new SimProcess(child, new Lab(JSON.parse(first) as SimulatorSettings));
   }
 
   async stop(): Promise<number | null> {
     if (this.child.exitCode !== null) return this.child.exitCode;
+    for (const handle of handlesOf(this.child)) handle.ref();
     const exited = new Promise<number | null>((resolve) => this.child.once('exit', (code) => resolve(code)));
     this.child.kill('SIGINT');
     const code = await exited;
