@@ -1,9 +1,8 @@
 // What every command gets: validated global options merged over the configuration file,
 // the output channel, and at most one PowerShell session for the whole invocation.
 import type { Command } from 'commander';
-import { loadConfig, type Config } from './config';
+import type { Config } from './config';
 import { MAX_TIMER_MS, parseDuration } from './duration';
-import { exchangeSetup } from './exchange/connection';
 import type { GlobalOptions } from './global-options';
 import { Output } from './output';
 import { ExitCode } from './errors';
@@ -17,6 +16,8 @@ export class CommandContext {
 
   constructor(readonly globals: GlobalOptions) {
     this.output = new Output(globals);
+    // Required here, not above: src/cli.ts loads this module, and `imp --version` reads no configuration.
+    const { loadConfig } = require('./config') as typeof import('./config');
     const { config, file } = loadConfig(globals.config);
     this.config = config;
     this.configFile = file;
@@ -37,6 +38,7 @@ export class CommandContext {
   exchange(): PowerShellSession {
     if (!this.session) {
       const g = this.globals;
+      const { exchangeSetup } = require('./exchange/connection') as typeof import('./exchange/connection');
       const setup = exchangeSetup({
         exchange: this.setting('exchange', g.exchange),
         exchangeServer: this.setting('exchangeServer', g.exchangeServer),
