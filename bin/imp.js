@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// An older Node fails later on a missing API (or commander's require(esm)): say what to install instead.
+// An older Node fails later on a missing API: say what to install instead.
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 15)) {
   process.stderr.write(`error: imp needs Node.js 22.15 or later (the LTS lines 22, 24 and 26); this is ${process.version}.\n` +
