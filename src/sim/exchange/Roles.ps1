@@ -23,8 +23,8 @@ $script:RoleCmdlets = [ordered]@{
 $script:DefaultAdminAccount = 'administrator'
 
 function Get-SimAdmin {
-    # state.admin, or $null (Organization Management: everything).
-    try { $state = Read-SimState } catch { return $null }
+    # state.admin, or $null (Organization Management: everything). Read only: the shared copy will do.
+    try { $state = Read-SimState -Shared } catch { return $null }
     $admin = $state.PSObject.Properties['admin']
     if ($null -eq $admin) { return $null }
     return $admin.Value

@@ -1,12 +1,14 @@
 # The state file, its lock and the call log. Every cmdlet reads the state afresh; changes are read-modify-write
 # under the lock. The schema is src/sim/state.ts.
 
-# PowerShell 6+ turns ISO date strings into DateTime while parsing JSON; 7.5+ can be told not to.
+# PowerShell 6+ turns ISO date strings into DateTime while parsing JSON; 7.5+ can be told not to (-DateKind).
+# Asked of the version: Get-Command's parameter metadata would cost every import a tenth of a second.
 $script:FromJsonOptions = @{}
 $script:RepairJsonDates = $false
-if ((Get-Command ConvertFrom-Json).Parameters.ContainsKey('DateKind')) {
+$script:PowerShellVersion = $PSVersionTable.PSVersion
+if ($script:PowerShellVersion.Major -gt 7 -or ($script:PowerShellVersion.Major -eq 7 -and $script:PowerShellVersion.Minor -ge 5)) {
     $script:FromJsonOptions['DateKind'] = 'String'
-} elseif ($PSVersionTable.PSVersion.Major -ge 6) {
+} elseif ($script:PowerShellVersion.Major -ge 6) {
     $script:RepairJsonDates = $true
 }
 
