@@ -13,7 +13,9 @@
 
 Set-StrictMode -Version 2.0
 
-$script:SimStateRoot = Split-Path -Parent $PSScriptRoot
+# Paths are put together with System.IO.Path, not Join-Path/Split-Path: their module (Microsoft.PowerShell.Management)
+# would otherwise be loaded into every imp process just for this, ~40 ms of CPU each.
+$script:SimStateRoot = [System.IO.Path]::GetDirectoryName($PSScriptRoot)
 
 # Exceptions first: every other file may throw them. Then the shared plumbing, then one file per noun.
 foreach ($file in @(
@@ -21,20 +23,27 @@ foreach ($file in @(
         'Recipients', 'Groups', 'RoleAssignments', 'Scopes', 'RbacRemoval', 'VirtualDirectories', 'ADUsers', 'Ldap',
         'EventLog', 'ScheduledTasks', 'TaskService', 'Roles'
     )) {
-    . (Join-Path $PSScriptRoot ($file + '.ps1'))
+    . ([System.IO.Path]::Combine($PSScriptRoot, $file + '.ps1'))
 }
 
+# The state is read once for the whole import (an unreadable one leaves the defaults: Organization Management,
+# a machine with everything): what the admin's roles grant and what the machine has.
+$importState = $null
+try { $importState = Read-SimState -Shared } catch { Write-Debug "No state to import: $($_.Exception.Message)" }
+$exported = [System.Collections.Generic.List[string]]::new()
 # Only the Exchange cmdlets the admin's management roles grant (Roles.ps1).
-Export-ModuleMember -Function (Get-SimGrantedCmdlets)
-$restricted = Publish-SimRestrictedCmdlets
-if ($restricted.Count -gt 0) { Export-ModuleMember -Function $restricted }
+$granted = Get-SimGrantedEntries (Get-SimAdmin $importState)
+$exported.AddRange((Get-SimGrantedCmdlets $granted))
+$exported.AddRange((Publish-SimRestrictedCmdlets $granted))
+# What this simulated machine has besides Exchange (state.machine).
+$exported.AddRange([string[]]@(
+        'New-ScheduledTaskAction', 'New-ScheduledTaskTrigger', 'New-ScheduledTaskPrincipal', 'New-ScheduledTaskSettingsSet',
+        'Register-ScheduledTask', 'Get-ScheduledTask', 'Get-ScheduledTaskInfo', 'Unregister-ScheduledTask', 'New-Object'
+    ))
+if (Get-SimMachineSetting 'eventLogCmdlets' $importState) { $exported.AddRange([string[]]@('New-EventLog', 'Write-EventLog')) }
+if (Get-SimMachineSetting 'activeDirectoryModule' $importState) { $exported.AddRange([string[]]@('Get-ADUser', 'Set-ADUser', 'Get-ADDomainController')) }
+Export-ModuleMember -Function $exported.ToArray()
 
-# What this simulated machine has besides Exchange (state.machine, read once at import).
-Export-ModuleMember -Function @(
-    'New-ScheduledTaskAction', 'New-ScheduledTaskTrigger', 'New-ScheduledTaskPrincipal', 'New-ScheduledTaskSettingsSet',
-    'Register-ScheduledTask', 'Get-ScheduledTask', 'Get-ScheduledTaskInfo', 'Unregister-ScheduledTask', 'New-Object'
-)
-if (Get-SimMachineSetting 'eventLogCmdlets') { Export-ModuleMember -Function @('New-EventLog', 'Write-EventLog') }
 # Windows types a template uses that do not work off Windows: type accelerators shadow their full names with the
 # stand-ins in TaskService.ps1 (and Ldap.ps1 for [adsisearcher]), until the module is removed.
 $script:TypeAccelerators = [psobject].Assembly.GetType('System.Management.Automation.TypeAccelerators')
@@ -47,10 +56,10 @@ $script:Shadowed = [ordered]@{
     'adsisearcher'                               = [SimDirectorySearcher]
     'adsi'                                       = [SimDirectoryEntry]
 }
-if (Get-SimMachineSetting 'activeDirectoryModule') { Export-ModuleMember -Function @('Get-ADUser', 'Set-ADUser', 'Get-ADDomainController') }
 $script:OriginalAccelerators = @{}
+$accelerators = $script:TypeAccelerators::Get  # a copy of the whole table: taken once
 foreach ($name in $script:Shadowed.Keys) {
-    $script:OriginalAccelerators[$name] = $script:TypeAccelerators::Get[$name]
+    $script:OriginalAccelerators[$name] = $accelerators[$name]
     [void]$script:TypeAccelerators::Remove($name)
     $script:TypeAccelerators::Add($name, $script:Shadowed[$name])
 }

@@ -22,10 +22,10 @@ $script:RoleCmdlets = [ordered]@{
 # the seeded Administrator, a member of Organization Management.
 $script:DefaultAdminAccount = 'administrator'
 
-function Get-SimAdmin {
-    # state.admin, or $null (Organization Management: everything). Read only: the shared copy will do.
-    try { $state = Read-SimState -Shared } catch { return $null }
-    $admin = $state.PSObject.Properties['admin']
+function Get-SimAdmin($State) {
+    # state.admin, or $null (Organization Management: everything), of $State or else of the shared copy (read only).
+    if ($null -eq $State) { try { $State = Read-SimState -Shared } catch { return $null } }
+    $admin = $State.PSObject.Properties['admin']
     if ($null -eq $admin) { return $null }
     return $admin.Value
 }
@@ -37,9 +37,9 @@ function Get-SimAdminProperty($Admin, [string] $Name) {
     return $property.Value
 }
 
-function Get-SimGrantedEntries {
-    # cmdlet -> $null (every parameter) or the list of parameters the admin's roles grant for it.
-    $admin = Get-SimAdmin
+function Get-SimGrantedEntries($Admin) {
+    # cmdlet -> $null (every parameter) or the list of parameters the admin's roles (Get-SimAdmin) grant for it.
+    $admin = $Admin
     $roles = Get-SimAdminProperty $admin 'roles'
     $granted = [ordered]@{}
     foreach ($role in $script:RoleCmdlets.Keys) {
@@ -62,18 +62,20 @@ function Get-SimGrantedEntries {
     return $granted
 }
 
-function Get-SimGrantedCmdlets {
-    # The cmdlets exported as they are (every parameter granted).
-    $entries = Get-SimGrantedEntries
-    return ,[string[]]@($entries.Keys | Where-Object { $null -eq $entries[$_] })
+function Get-SimGrantedCmdlets([System.Collections.IDictionary] $Entries) {
+    # The cmdlets exported as they are (every parameter granted), of Get-SimGrantedEntries.
+    $cmdlets = [System.Collections.Generic.List[string]]::new()
+    foreach ($cmdlet in $Entries.Keys) { if ($null -eq $Entries[$cmdlet]) { $cmdlets.Add($cmdlet) } }
+    return ,$cmdlets.ToArray()
 }
 
-function Publish-SimRestrictedCmdlets {
+function Publish-SimRestrictedCmdlets([System.Collections.IDictionary] $Entries) {
     # A cmdlet granted with only some parameters is replaced by a proxy with its name that declares only those,
     # as implicit remoting's proxy does: any other parameter is a ParameterBindingException, and Get-Command shows
     # what is there. The proxy lives in a small nested module that holds the full simulated cmdlet (captured
-    # before the proxy replaces it), so errors and the call log still name the cmdlet. Returns the names to export.
-    $entries = Get-SimGrantedEntries
+    # before the proxy replaces it), so errors and the call log still name the cmdlet. $Entries: Get-SimGrantedEntries.
+    # Returns the names to export.
+    $entries = $Entries
     $restricted = [System.Collections.Generic.List[string]]::new()
     foreach ($cmdlet in @($entries.Keys)) {
         $allowed = $entries[$cmdlet]

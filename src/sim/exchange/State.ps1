@@ -20,7 +20,7 @@ function Get-SimStateDirectory {
 function Lock-SimState {
     # The lock is a file only one process can create; it guards every read-modify-write and log append.
     $directory = Get-SimStateDirectory
-    $path = Join-Path $directory 'state.lock'
+    $path = [System.IO.Path]::Combine($directory, 'state.lock')
     # Up to ~15 s: on a loaded machine a holder's read-modify-write can take a second or more.
     for ($attempt = 1; $attempt -le 750; $attempt++) {
         try {
@@ -82,7 +82,7 @@ function Read-SimState([switch] $Shared) {
     # (ConvertTo-SimRemoteOutput): it may get the object an earlier -Shared read in this process parsed, when the
     # file's bytes are still the same. Parsing 50,000 mailboxes takes seconds, and a verify lists them in several
     # cmdlets. Anything that changes the state, or returns state objects themselves, reads afresh.
-    $path = Join-Path (Get-SimStateDirectory) 'state.json'
+    $path = [System.IO.Path]::Combine((Get-SimStateDirectory), 'state.json')
     if (-not $Shared) { return ConvertFrom-SimStateText (Read-SimTextFile $path) }
     $bytes = Read-SimFileBytes $path
     $sha = [System.Security.Cryptography.SHA256]::Create()
@@ -110,8 +110,8 @@ function Write-SimState($State) {
     Repair-SimStateShape $State
     $json = ConvertTo-Json -InputObject $State -Depth 20
     $directory = Get-SimStateDirectory
-    $target = Join-Path $directory 'state.json'
-    $temporary = Join-Path $directory ('state.json.{0}.{1}.tmp' -f $PID, [guid]::NewGuid().ToString('N'))
+    $target = [System.IO.Path]::Combine($directory, 'state.json')
+    $temporary = [System.IO.Path]::Combine($directory, ('state.json.{0}.{1}.tmp' -f $PID, [guid]::NewGuid().ToString('N')))
     [System.IO.File]::WriteAllText($temporary, $json, $script:Utf8NoBom)
     try {
         Move-SimFileIntoPlace $temporary $target
@@ -209,7 +209,7 @@ function Write-SimCallLog([string] $Command, [System.Collections.IDictionary] $B
     # Appends from several processes are serialized by the same lock as state changes.
     $lock = Lock-SimState
     try {
-        [System.IO.File]::AppendAllText((Join-Path (Get-SimStateDirectory) 'calls.jsonl'), $line, $script:Utf8NoBom)
+        [System.IO.File]::AppendAllText([System.IO.Path]::Combine((Get-SimStateDirectory), 'calls.jsonl'), $line, $script:Utf8NoBom)
     } finally {
         Unlock-SimState $lock
     }
@@ -217,10 +217,11 @@ function Write-SimCallLog([string] $Command, [System.Collections.IDictionary] $B
 
 # The state's optional "machine" settings (src/sim/state.ts SimMachine) say what the simulated machine has
 # besides Exchange: the ActiveDirectory module (often missing on Exchange servers) and Windows PowerShell 5.1's
-# event log cmdlets (PowerShell 7 has none). They are read once, when the module is imported.
-function Get-SimMachineSetting([string] $Name) {
-    try { $state = Read-SimState -Shared } catch { return $true }
-    $machine = $state.PSObject.Properties['machine']
+# event log cmdlets (PowerShell 7 has none). They are read once, when the module is imported, from the state it
+# read; cmdlets that model a setting (elevated, adwsReachable) read the shared copy.
+function Get-SimMachineSetting([string] $Name, $State) {
+    if ($null -eq $State) { try { $State = Read-SimState -Shared } catch { return $true } }
+    $machine = $State.PSObject.Properties['machine']
     if ($null -eq $machine -or $null -eq $machine.Value) { return $true }
     $setting = $machine.Value.PSObject.Properties[$Name]
     if ($null -eq $setting -or $null -eq $setting.Value) { return $true }

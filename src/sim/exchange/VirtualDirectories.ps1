@@ -2,7 +2,7 @@
 # Export-Clixml from microsoft/CSS-Exchange's HealthChecker tests), with this organisation's values laid over
 # it: every property a real server returns is there, in the shape remoting gives it.
 
-$script:VirtualDirectoryRecording = Join-Path $PSScriptRoot 'recordings/GetWebServicesVirtualDirectory.E19.xml'
+$script:VirtualDirectoryRecording = [System.IO.Path]::Combine($PSScriptRoot, 'recordings', 'GetWebServicesVirtualDirectory.E19.xml')
 
 function ConvertTo-SimRemoteValue($Value) {
     # As Exchange's remoting delivers them: enums, ADObjectIds and versions as their strings, lists as arrays.
