@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeState } from '../../src/sim/state';
+import { impersonationAssignment } from '../ews/fixture';
 import { PWSH, runImp, shellLab, type Lab } from '../helpers/imp';
 
 const ACCOUNT = 'svc-booking@contoso.com';
@@ -30,7 +31,7 @@ describe('imp grant / revoke', function () {
   beforeEach(() => (lab = shellLab()));
   afterEach(() => lab.remove());
 
-  it('grants exactly one assignment, through one PowerShell process, and a second grant creates none', async () => {
+  it('grants exactly one assignment, through one PowerShell process, and a second grant creates none; revoke removes it, and a second revoke (given the alias, which it names) is a clean no-op', async () => {
     const first = await lab.imp(['grant', '--account', ACCOUNT]);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /Granted ApplicationImpersonation to svc-booking@contoso.com/);
@@ -52,6 +53,19 @@ describe('imp grant / revoke', function () {
     assert.equal(result.existing[0].name, 'ApplicationImpersonation-svc-booking@contoso.com');
     assert.equal(impersonationAssignments(lab).length, 1);
     assert.equal(lab.calls().filter((c) => c.cmdlet === 'New-ManagementRoleAssignment').length, 1);
+
+    const revoke = await lab.imp(['revoke', '--account', ACCOUNT]);
+    assert.equal(revoke.code, 0, revoke.stderr);
+    assert.match(revoke.stdout, /Removed assignment "ApplicationImpersonation-svc-booking@contoso.com"/);
+    assert.equal(impersonationAssignments(lab).length, 0);
+    const removeCall = lab.calls().find((c) => c.cmdlet === 'Remove-ManagementRoleAssignment')!;
+    assert.equal(removeCall.parameters.Confirm, false);
+
+    // Again, given the alias: the same mailbox, its primary address named.
+    const again = await lab.imp(['revoke', '--account', lab.settings.alias]);
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, new RegExp(`^${lab.settings.alias} is an alias; the primary SMTP address of .*'s mailbox is ${ACCOUNT}\\.\n`));
+    assert.match(again.stdout, /nothing to revoke/);
   });
 
   it('refuses an alias, naming the primary address, and creates nothing', async () => {
@@ -79,19 +93,12 @@ describe('imp grant / revoke', function () {
   }
 
   it('recognises an assignment that reaches the account through a group', async () => {
+    // The service account is a member of Room Bookers, which holds the role.
     const state = lab.state();
     const bookers = state.groups.find((g) => g.name === 'Room Bookers')!;
     bookers.members.push(state.users.find((u) => u.samAccountName === 'svc-booking')!.distinguishedName);
+    state.assignments.push({ ...impersonationAssignment(bookers.distinguishedName, { assigneeType: 'SecurityGroup' }), name: 'Bookers impersonation' });
     writeState(lab.settings.stateDir, state);
-    const viaGroup = await runImp([
-      ...lab.moduleArgs, '--json', 'grant', '--account', 'user1@contoso.com', '--name', 'Bookers impersonation',
-    ]);
-    assert.equal(viaGroup.code, 0, viaGroup.stderr);
-    // Make it a group assignment: hand the role to Room Bookers instead of user1.
-    const groupState = lab.state();
-    const assignment = groupState.assignments.find((a) => a.name === 'Bookers impersonation')!;
-    Object.assign(assignment, { roleAssignee: bookers.distinguishedName, roleAssigneeName: bookers.name, roleAssigneeType: 'SecurityGroup' });
-    writeState(lab.settings.stateDir, groupState);
 
     const run = await lab.imp(['grant', '--account', ACCOUNT, '--json']);
     assert.equal(run.code, 0, run.stderr);
@@ -99,22 +106,6 @@ describe('imp grant / revoke', function () {
     assert.equal(result.status, 'exists');
     assert.equal(result.existing[0].assignmentChain, 'Room Bookers');
     assert.equal(impersonationAssignments(lab).length, 1);
-  });
-
-  it('revokes the assignment, and a second revoke (given the alias, which it names) is a clean no-op', async () => {
-    assert.equal((await lab.imp(['grant', '--account', ACCOUNT])).code, 0);
-    const revoke = await lab.imp(['revoke', '--account', ACCOUNT]);
-    assert.equal(revoke.code, 0, revoke.stderr);
-    assert.match(revoke.stdout, /Removed assignment "ApplicationImpersonation-svc-booking@contoso.com"/);
-    assert.equal(impersonationAssignments(lab).length, 0);
-    const removeCall = lab.calls().find((c) => c.cmdlet === 'Remove-ManagementRoleAssignment')!;
-    assert.equal(removeCall.parameters.Confirm, false);
-
-    // Again, given the alias: the same mailbox, its primary address named.
-    const again = await lab.imp(['revoke', '--account', lab.settings.alias]);
-    assert.equal(again.code, 0);
-    assert.match(again.stdout, new RegExp(`^${lab.settings.alias} is an alias; the primary SMTP address of .*'s mailbox is ${ACCOUNT}\\.\n`));
-    assert.match(again.stdout, /nothing to revoke/);
   });
 
   it('scoped grant creates one scope and one scoped assignment; revoke removes both', async () => {
@@ -144,8 +135,9 @@ describe('imp grant / revoke', function () {
 
   it('leaves nothing half-done: a scope created for a failed assignment is removed again', async () => {
     // An assignment of that name already exists (for someone else), so New-ManagementRoleAssignment fails.
-    const taken = await lab.imp(['grant', '--account', 'user1@contoso.com', '--name', 'Taken']);
-    assert.equal(taken.code, 0, taken.stderr);
+    const state = lab.state();
+    state.assignments.push({ ...impersonationAssignment(state.users.find((u) => u.samAccountName === 'user1')!.distinguishedName), name: 'Taken' });
+    writeState(lab.settings.stateDir, state);
     const run = await lab.imp(['grant', '--account', ACCOUNT, '--name', 'Taken', '--scope-rooms']);
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, /already exists/);
@@ -153,18 +145,13 @@ describe('imp grant / revoke', function () {
     assert.ok(lab.calls().some((c) => c.cmdlet === 'Remove-ManagementScope' && c.parameters.Identity === 'Taken-Scope'));
   });
 
-  it('--dry-run changes nothing and shows the commands', async () => {
-    const run = await lab.imp(['grant', '--account', ACCOUNT, '--scope-rooms', '--dry-run']);
+  it('--dry-run changes nothing and shows the commands; --verbose shows the rendered template on stderr', async () => {
+    const run = await lab.imp(['grant', '--account', ACCOUNT, '--scope-rooms', '--dry-run', '--verbose']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /New-ManagementScope -Name 'ApplicationImpersonation-svc-booking@contoso.com-Scope'/);
     assert.match(run.stdout, /New-ManagementRoleAssignment -Name 'ApplicationImpersonation-svc-booking@contoso.com' -Role 'ApplicationImpersonation'/);
     assert.ok(!lab.calls().some((c) => /^(New|Remove|Set)-/.test(c.cmdlet)));
     assert.equal(lab.state().scopes.length, 0);
-  });
-
-  it('--verbose shows the rendered template on stderr', async () => {
-    const run = await lab.imp(['grant', '--account', ACCOUNT, '--verbose', '--dry-run']);
-    assert.equal(run.code, 0);
     assert.match(run.stderr, /--- PowerShell template grant ---/);
     assert.match(run.stderr, /\$Parameters = \{"account":"svc-booking@contoso.com"/);
   });
@@ -214,43 +201,43 @@ describe('imp script', () => {
     assert.ok(!run.stdout.includes('{{'), 'no unrendered placeholders');
   });
 
-  it('the printed script parses and runs against the simulator', async function () {
-    this.timeout(60_000);
-    const lab = shellLab();
-    try {
-      const run = await runImp(['script', 'grant', '--account', ACCOUNT]);
-      const file = join(lab.settings.stateDir, 'grant-by-hand.ps1');
-      writeFileSync(file, `Import-Module '${lab.settings.exchangeModule}'\n${run.stdout}`);
-      const out = execFileSync(PWSH, ['-NoProfile', '-NonInteractive', '-File', file], { encoding: 'utf8' });
-      assert.match(out, /granted/);
-      assert.equal(impersonationAssignments(lab).length, 1);
-    } finally {
-      lab.remove();
-    }
-  });
-
-  it('covers every PowerShell action: verify and expiry scripts run by hand, the schedule script parses', async function () {
+  it('covers every PowerShell action: the printed grant, verify and expiry scripts run by hand against the simulator, the schedule script parses (all in one pwsh)', async function () {
     this.timeout(120_000);
     const lab = shellLab();
     try {
-      const verify = await runImp(['script', 'verify', '--account', ACCOUNT, '--rooms']);
-      const expiry = await runImp(['script', 'expiry', '--account', ACCOUNT]);
-      const schedule = await runImp(['script', 'schedule', '--account', ACCOUNT, '--run-as', 'CONTOSO\\svc-imp']);
-      for (const run of [verify, expiry, schedule]) assert.equal(run.code, 0, run.stderr);
+      const [grant, verify, expiry, schedule] = await Promise.all([
+        runImp(['script', 'grant', '--account', ACCOUNT]),
+        runImp(['script', 'verify', '--account', ACCOUNT, '--rooms']),
+        runImp(['script', 'expiry', '--account', ACCOUNT]),
+        runImp(['script', 'schedule', '--account', ACCOUNT, '--run-as', 'CONTOSO\\svc-imp']),
+      ]);
+      for (const run of [grant, verify, expiry, schedule]) assert.equal(run.code, 0, run.stderr);
       assert.match(schedule.stdout, /\$folder.RegisterTaskDefinition\(/);
       assert.match(schedule.stdout, /Read-Host -AsSecureString/);
-      const byHand = (script: string, name: string) => {
-        const file = join(lab.settings.stateDir, name);
-        writeFileSync(file, `Import-Module '${lab.settings.exchangeModule}'\n${script}\n$result = $null`);
-        return execFileSync(PWSH, ['-NoProfile', '-NonInteractive', '-Command', `$r = & '${file}'; $r | ConvertTo-Json -Depth 6 -Compress`], { encoding: 'utf8' });
+      // Each script as an admin saves it: the module import, then the printed text. Run one after the other by
+      // one PowerShell (a pwsh start costs seconds here): verify and expiry first, on the untouched lab.
+      const file = (script: string, name: string) => {
+        const path = join(lab.settings.stateDir, name);
+        writeFileSync(path, `Import-Module '${lab.settings.exchangeModule}'\n${script}\n$result = $null`);
+        return `'${path.replace(/'/g, "''")}'`;
       };
-      const verified = JSON.parse(byHand(verify.stdout, 'verify.ps1'));
-      assert.equal(verified.mailbox.primarySmtpAddress, ACCOUNT);
-      assert.equal(verified.targets.length, 3);
-      const expired = JSON.parse(byHand(expiry.stdout, 'expiry.ps1'));
-      assert.equal(expired.found, true);
-      const parsed = execFileSync(PWSH, ['-NoProfile', '-NonInteractive', '-Command', '$e = $null; $text = ($input | Out-String); [void][System.Management.Automation.Language.Parser]::ParseInput($text, [ref]$null, [ref]$e); $e.Count'], { input: schedule.stdout, encoding: 'utf8' });
-      assert.equal(parsed.trim(), '0');
+      const scheduleFile = join(lab.settings.stateDir, 'schedule.ps1');
+      writeFileSync(scheduleFile, schedule.stdout);
+      const byHand = JSON.parse(execFileSync(PWSH, ['-NoProfile', '-NonInteractive', '-Command', `
+        $byHand = [ordered]@{}
+        $byHand.verify = & ${file(verify.stdout, 'verify.ps1')}
+        $byHand.expiry = & ${file(expiry.stdout, 'expiry.ps1')}
+        $byHand.grant = & ${file(grant.stdout, 'grant-by-hand.ps1')}
+        $e = $null
+        [void][System.Management.Automation.Language.Parser]::ParseInput([System.IO.File]::ReadAllText('${scheduleFile.replace(/'/g, "''")}'), [ref]$null, [ref]$e)
+        $byHand.scheduleParseErrors = $e.Count
+        $byHand | ConvertTo-Json -Depth 7 -Compress`], { encoding: 'utf8' }));
+      assert.equal(byHand.verify.mailbox.primarySmtpAddress, ACCOUNT);
+      assert.equal(byHand.verify.targets.length, 3);
+      assert.equal(byHand.expiry.found, true);
+      assert.equal(byHand.grant.status, 'granted');
+      assert.equal(impersonationAssignments(lab).length, 1);
+      assert.equal(byHand.scheduleParseErrors, 0);
     } finally {
       lab.remove();
     }
