@@ -3,10 +3,16 @@
 // for --check-login and --no-powershell, and the real Secret Service (scripts/with-keyring).
 import { strict as assert } from 'node:assert';
 import { storeCredential } from '../../src/credentials/keychain';
+import { exchangeSetup } from '../../src/exchange/connection';
+import { readAccountFromDirectory, type DirectoryLookup } from '../../src/expiry/directory';
+import { thresholdsOf } from '../../src/expiry/options';
+import { evaluateExpiry } from '../../src/expiry/status';
+import { worst } from '../../src/monitoring';
+import { PowerShellSession } from '../../src/powershell/session';
 import { applyPasswordExpiry } from '../../src/sim/organization';
 import { hashPassword, writeState, type SimState, type SimUser } from '../../src/sim/state';
 import { clearKeychain, requireTestKeyring } from '../credentials/support';
-import { runImp, shellLab, SimProcess, type ImpRun, type Lab, type RunOptions } from '../helpers/imp';
+import { PWSH, runImp, shellLab, SimProcess, type ImpRun, type Lab, type RunOptions } from '../helpers/imp';
 import { runSimShell, setAdminRoles } from '../helpers/sim-state';
 
 const DAY = 86_400_000;
@@ -53,6 +59,7 @@ function seedSituations(lab: Lab, machine?: SimState['machine']): void {
     user('user7').lockedOut = true;
     // Expires 2026-04-07T22:30Z, ten UTC days after the night Europe switches to summer time.
     user('user8').passwordLastSet = new Date(Date.parse('2026-04-07T22:30:00Z') - 42 * DAY).toISOString();
+    applyPasswordExpiry(user('svc-nomailbox'), 20 * DAY, seeded);
     if (machine) state.machine = machine;
   });
 }
@@ -264,21 +271,61 @@ describe('imp expiry (Active Directory through PowerShell)', function () {
     });
   });
 
+  // The path differs from the one above only in how templates/expiry.ps1 reads AD: what imp judges and prints
+  // from the facts is the same code. So every situation is read through one PowerShell per path, and the facts
+  // compared; one CLI run (--event-log) proves the path end to end.
   describe('without the ActiveDirectory module ([adsisearcher] LDAP query)', () => {
     let lab: Lab;
+    let withModule: Lab;
     const runs = new Map<string, ImpRun>();
+    const read = new Map<string, { adsisearcher: DirectoryLookup; getADUser: DirectoryLookup }>();
     const names = ['in20', 'in10', 'never', 'mustChange', 'disabled', 'locked', 'unknown', 'noMailbox'];
 
     before(async () => {
       lab = shellLab({ users: 8 });
       // Like an Exchange server without RSAT, under PowerShell 7: no Get-ADUser, no event log cmdlets.
       seedSituations(lab, { activeDirectoryModule: false, eventLogCmdlets: false });
-      const results = await inBatches(names.map((name) => () => runCase(lab, CASES[name]!)));
-      names.forEach((name, i) => runs.set(name, results[i]!));
+      withModule = shellLab({ users: 8 });
+      seedSituations(withModule);
+      const readAll = async (from: Lab) => {
+        const session = new PowerShellSession({ executable: PWSH, setup: [exchangeSetup({ exchange: 'module', exchangeModule: from.settings.exchangeModule })] });
+        try {
+          const lookups: DirectoryLookup[] = [];
+          for (const name of names) lookups.push(await readAccountFromDirectory(session, CASES[name]!.account));
+          return lookups;
+        } finally {
+          await session.dispose();
+        }
+      };
+      const [ldap, module, in10] = await Promise.all([readAll(lab), readAll(withModule), runCase(lab, CASES.in10!)]);
+      names.forEach((name, i) => read.set(name, { adsisearcher: ldap[i]!, getADUser: module[i]! }));
+      runs.set('in10', in10);
     });
-    after(() => lab.remove());
+    after(() => {
+      lab.remove();
+      withModule.remove();
+    });
 
-    itChecksEachCase(names, runs, 'adsisearcher');
+    it('reads every situation (in20, in10, never, mustChange, disabled, locked, unknown, noMailbox) as Get-ADUser reads it, and imp judges each as its CLI does (one PowerShell per path)', () => {
+      for (const name of names) {
+        const { adsisearcher, getADUser } = read.get(name)!;
+        assert.equal(adsisearcher.source, 'adsisearcher', name);
+        assert.equal(getADUser.source, 'Get-ADUser', name);
+        assert.equal(adsisearcher.found, name !== 'unknown', name);
+        const { source: ldapSource, ...fromLdap } = adsisearcher.account;
+        const { source: moduleSource, ...fromModule } = getADUser.account;
+        assert.deepEqual(fromLdap, fromModule, `${name}: [adsisearcher] (${ldapSource}) and Get-ADUser (${moduleSource}) read different accounts`);
+        if (!adsisearcher.found || !getADUser.found) continue;
+        assert.deepEqual({ ...adsisearcher.facts, source: 'Get-ADUser' }, getADUser.facts, name);
+        // What imp makes of them: the status its CLI gives this situation on the Get-ADUser path above.
+        const { findings } = evaluateExpiry(CASES[name]!.account, adsisearcher.facts, thresholdsOf({}), seeded);
+        assert.equal(worst(...findings.map((f) => f.status)), CASES[name]!.status, name);
+      }
+      // The address without a mailbox was found in the Global Catalog by its userPrincipalName.
+      assert.deepEqual([read.get('noMailbox')!.adsisearcher.account.lookup, read.get('noMailbox')!.adsisearcher.account.enabled], ['directory', true]);
+    });
+
+    itChecksEachCase(['in10'], runs, 'adsisearcher');
 
     it('queried LDAP with the constructed attribute in PropertiesToLoad, and never called Get-ADUser', () => {
       const calls = lab.calls();
@@ -286,7 +333,7 @@ describe('imp expiry (Active Directory through PowerShell)', function () {
       const searches = calls.filter((c) => c.cmdlet === 'DirectorySearcher.FindOne');
       // Each account is read from its own domain, base scope on its DN, with the constructed attribute.
       const reads = searches.filter((c) => (c.parameters.PropertiesToLoad as string[]).includes('msDS-UserPasswordExpiryTimeComputed'));
-      assert.equal(reads.length, names.length - 1, 'unknown@ is never read');
+      assert.equal(reads.length, names.length - 1 + 1, 'each account but unknown@ (never read) once, and user1 once more by the CLI run');
       for (const read of reads) {
         assert.equal(read.parameters.SearchScope, 'Base');
         assert.match(read.parameters.SearchRoot as string, /^LDAP:\/\/contoso\.com\/CN=/);
