@@ -88,14 +88,29 @@ describe('imp and Exchange as admins run it', function () {
     assert.equal(lab.state().scopes[0].recipientFilter, result.scope.storedFilter);
   });
 
-  it('three grants at once make exactly one assignment, and every one of them exits 0', async () => {
+  it('three scoped grants at once make exactly one scope (its filter as Exchange stores it) and one scoped assignment, and every one of them exits 0; revoke removes both', async () => {
     const runs = await Promise.all([0, 1, 2].map(() => lab.imp(['grant', '--account', ACCOUNT, '--scope-rooms', '--scope-group', 'Room Bookers', '--json'])));
     for (const run of runs) assert.equal(run.code, 0, run.stderr);
     const statuses = runs.map((r) => JSON.parse(r.stdout).status).sort();
     assert.equal(statuses.filter((s) => s === 'granted').length, 1, statuses.join(','));
     assert.ok(statuses.every((s) => s === 'granted' || s === 'exists'), statuses.join(','));
     assert.equal(regularAssignments(lab).length, 1);
-    assert.equal(lab.state().scopes.length, 1);
+    const state = lab.state();
+    assert.equal(state.scopes.length, 1);
+    assert.equal(state.scopes[0].name, 'ApplicationImpersonation-svc-booking@contoso.com-Scope');
+    // Exchange stores the filter as it re-renders it after parsing, not as imp wrote it.
+    assert.equal(
+      state.scopes[0].recipientFilter,
+      "((RecipientTypeDetails -eq 'RoomMailbox') -or (MemberOfGroup -eq 'CN=Room Bookers,OU=Users,OU=Contoso,DC=contoso,DC=com'))",
+    );
+    const [assignment] = regularAssignments(lab);
+    assert.equal(assignment.customRecipientWriteScope, state.scopes[0].name);
+    assert.equal(assignment.recipientWriteScope, 'CustomRecipientScope');
+
+    const revoke = await lab.imp(['revoke', '--account', ACCOUNT]);
+    assert.equal(revoke.code, 0, revoke.stderr);
+    assert.equal(lab.state().scopes.length, 0);
+    assert.equal(regularAssignments(lab).length, 0);
   });
 
   it('a session without a cmdlet names it and the role that grants it, and exits 3 before changing anything', async () => {
