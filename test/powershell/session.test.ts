@@ -92,21 +92,6 @@ describe('PowerShell bridge', function () {
     }
   });
 
-  it('turns a cmdlet failure into PowerShellCommandError with message, category and reason', async () => {
-    const ps = session();
-    try {
-      const error = await rejectsWith(ps.run('fail', { value: '/no/such/file' }, value), PowerShellCommandError);
-      assert.match(error.message, /Cannot find path '\/no\/such\/file'/);
-      assert.equal(error.record.category, 'ObjectNotFound');
-      assert.equal(error.record.reason, 'ItemNotFoundException');
-      assert.equal(error.record.command, 'Get-Item');
-      // The session survives a failed cmdlet.
-      assert.equal((await ps.run('echo', { value: 'after' }, echo)).result.value, 'after');
-    } finally {
-      await ps.dispose();
-    }
-  });
-
   it('times out a hanging template, disposes the process and restarts on the next run', async () => {
     const ps = session();
     try {
@@ -137,51 +122,6 @@ describe('PowerShell bridge', function () {
       setTimeout(() => process.kill(pid, 'SIGKILL'), 500);
       const error = await rejectsWith(ps.run('sleep', { seconds: 30 }, value), PowerShellExitedError);
       assert.match(error.message, /ended while running "sleep"/);
-    } finally {
-      await ps.dispose();
-    }
-  });
-
-  it('tolerates stray text on stdout and reports it as a diagnostic', async () => {
-    const diagnostics: string[] = [];
-    const ps = session({ onDiagnostic: (d) => diagnostics.push(d) });
-    try {
-      const { result } = await ps.run('stray', {}, value);
-      assert.equal(result.value, 'ok');
-      assert.ok(diagnostics.some((d) => d.includes('stray text from a chatty module')), diagnostics.join('\n'));
-    } finally {
-      await ps.dispose();
-    }
-  });
-
-  it('reports WARNING lines (warning stream and stderr) without failing', async () => {
-    const diagnostics: string[] = [];
-    const ps = session({ onDiagnostic: (d) => diagnostics.push(d) });
-    try {
-      const { result, warnings } = await ps.run('warn', {}, value);
-      assert.equal(result.value, 'ok');
-      assert.deepEqual(warnings, ['The cmdlet extension agent is slow']);
-      assert.ok(diagnostics.includes('WARNING: The cmdlet extension agent is slow'));
-      assert.ok(diagnostics.includes('WARNING: stderr line from a remote session'), diagnostics.join('\n'));
-    } finally {
-      await ps.dispose();
-    }
-  });
-
-  it('turns unparsable output into PowerShellOutputError', async () => {
-    const ps = session();
-    try {
-      await rejectsWith(ps.run('garble', {}, value), PowerShellOutputError);
-    } finally {
-      await ps.dispose();
-    }
-  });
-
-  it('turns a result of the wrong shape into PowerShellOutputError naming the field', async () => {
-    const ps = session();
-    try {
-      const error = await rejectsWith(ps.run('badshape', {}, value), PowerShellOutputError);
-      assert.match(error.message, /value/);
     } finally {
       await ps.dispose();
     }
@@ -223,15 +163,6 @@ describe('PowerShell bridge', function () {
     }
   });
 
-  it('reports a PowerShell that exits on its own as PowerShellExitedError', async () => {
-    const ps = session();
-    try {
-      await rejectsWith(ps.run('noresult', {}, value), PowerShellExitedError);
-    } finally {
-      await ps.dispose();
-    }
-  });
-
   it('ends a PowerShell wrapper that never answers, with all it started, and imp exits soon after --timeout', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'imp-wrapper-'));
     const wrapper = join(dir, 'pwsh');
@@ -252,5 +183,67 @@ describe('PowerShell bridge', function () {
       for (const pid of processesMatching(/^sleep 617/)) process.kill(pid, 'SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+// The faults a session survives, through one session (a pwsh start is most of each test's cost): each test
+// says what it proves, and the last one ends the process.
+describe('PowerShell bridge: one session through the faults it survives', function () {
+  this.timeout(120_000);
+  const diagnostics: string[] = [];
+  let ps: PowerShellSession;
+  const pids = new Set<number>();
+  before(() => (ps = session({ onDiagnostic: (d) => diagnostics.push(d) })));
+  beforeEach(() => (diagnostics.length = 0));
+  afterEach(() => {
+    if (ps.pid) pids.add(ps.pid);
+  });
+  after(async () => {
+    await ps.dispose();
+    await new Promise((r) => setTimeout(r, 200));
+    const leftover = pwshProcesses().filter((p) => descendants(process.pid).includes(p) || pids.has(p));
+    assert.deepEqual(leftover, [], `pwsh processes left running: ${leftover.join(', ')}`);
+  });
+
+  it('turns a cmdlet failure into PowerShellCommandError with message, category and reason', async () => {
+    const error = await rejectsWith(ps.run('fail', { value: '/no/such/file' }, value), PowerShellCommandError);
+    assert.match(error.message, /Cannot find path '\/no\/such\/file'/);
+    assert.equal(error.record.category, 'ObjectNotFound');
+    assert.equal(error.record.reason, 'ItemNotFoundException');
+    assert.equal(error.record.command, 'Get-Item');
+    // The session survives a failed cmdlet.
+    assert.equal((await ps.run('echo', { value: 'after' }, echo)).result.value, 'after');
+  });
+
+  it('tolerates stray text on stdout and reports it as a diagnostic', async () => {
+    const { result } = await ps.run('stray', {}, value);
+    assert.equal(result.value, 'ok');
+    assert.ok(diagnostics.some((d) => d.includes('stray text from a chatty module')), diagnostics.join('\n'));
+  });
+
+  it('reports WARNING lines (warning stream and stderr) without failing', async () => {
+    const { result, warnings } = await ps.run('warn', {}, value);
+    assert.equal(result.value, 'ok');
+    assert.deepEqual(warnings, ['The cmdlet extension agent is slow']);
+    assert.ok(diagnostics.includes('WARNING: The cmdlet extension agent is slow'));
+    assert.ok(diagnostics.includes('WARNING: stderr line from a remote session'), diagnostics.join('\n'));
+  });
+
+  it('turns a result of the wrong shape into PowerShellOutputError naming the field', async () => {
+    const error = await rejectsWith(ps.run('badshape', {}, value), PowerShellOutputError);
+    assert.match(error.message, /value/);
+  });
+
+  // garble replaces the session's envelope writer for good: only noresult, which writes none, comes after it.
+  it('turns unparsable output into PowerShellOutputError', async () => {
+    await rejectsWith(ps.run('garble', {}, value), PowerShellOutputError);
+  });
+
+  it('all of the above through one PowerShell process', () => {
+    assert.equal(ps.processesStarted, 1);
+  });
+
+  it('reports a PowerShell that exits on its own as PowerShellExitedError', async () => {
+    await rejectsWith(ps.run('noresult', {}, value), PowerShellExitedError);
   });
 });
