@@ -12,6 +12,7 @@ import { PowerShellSession } from '../../src/powershell/session';
 import { writeState, type SimUser } from '../../src/sim/state';
 import { PWSH, runImp, shellLab, type Lab } from '../helpers/imp';
 import { moduleWithCmdlets, runSimShell } from '../helpers/sim-state';
+import { impersonationAssignment } from '../ews/fixture';
 
 const ACCOUNT = 'svc-booking@contoso.com';
 const fixtures = join(__dirname, 'fixtures');
@@ -41,10 +42,11 @@ describe('imp and Exchange as admins run it', function () {
   it('finds the account by identity: a same-named user in another OU holding the role is not the account, and svc@a / svc@b get names of their own', async () => {
     const state = lab.state();
     const service = state.users.find((u) => u.samAccountName === 'svc-booking')!;
-    state.users.push(twinOf(service, 'svc-booking@partner.example', 'OU=Partners,DC=contoso,DC=com'));
+    const twin = twinOf(service, 'svc-booking@partner.example', 'OU=Partners,DC=contoso,DC=com');
+    state.users.push(twin);
+    // The twin holds the role, under the name imp would give it (were the names alike, the grant below would collide).
+    state.assignments.push({ ...impersonationAssignment(twin.distinguishedName), name: defaultAssignmentName('svc-booking@partner.example') });
     writeState(lab.settings.stateDir, state);
-    const twin = await lab.imp(['grant', '--account', 'svc-booking@partner.example']);
-    assert.equal(twin.code, 0, twin.stderr);
 
     const run = await lab.imp(['grant', '--account', ACCOUNT, '--json']);
     assert.equal(run.code, 0, run.stderr);
