@@ -1,13 +1,12 @@
 // imp check end to end: verify (scope of every room and booker, one canary probe) and expiry in one run
 // with one exit code, against the whole simulated Exchange (Management Shell and HTTPS EWS).
 import { strict as assert } from 'node:assert';
-import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { halfResult, worstLevel } from '../../src/commands/check';
 import { REQUEST_LOG_FILE } from '../../src/sim/ews';
 import { writeState } from '../../src/sim/state';
-import { impersonationAssignment } from '../ews/fixture';
+import { grantedState } from '../ews/fixture';
 import { SimProcess } from '../helpers/imp';
 
 const ACCOUNT = 'svc-booking@contoso.com';
@@ -31,14 +30,7 @@ describe('imp check', function () {
     let sim: SimProcess;
     before(async () => {
       sim = await SimProcess.start(['--rooms', '3', '--users', '2']);
-      // What `imp grant --scope-rooms` makes (test/commands/grant.test.ts and test/exchange/exchange.test.ts prove
-      // that): a rooms-only scope, its filter as Exchange stores it, and an assignment scoped to it.
-      const state = sim.lab.state();
-      const scope = `ApplicationImpersonation-${ACCOUNT}-Scope`;
-      state.scopes.push({ guid: randomUUID(), name: scope, recipientFilter: "(RecipientTypeDetails -eq 'RoomMailbox')", recipientRoot: null, exclusive: false, whenCreatedUTC: new Date(Date.now() - 3_600_000).toISOString() });
-      const service = state.users.find((u) => u.samAccountName === 'svc-booking')!;
-      state.assignments.push({ ...impersonationAssignment(service.distinguishedName, { scope }), name: `ApplicationImpersonation-${ACCOUNT}` });
-      writeState(sim.lab.settings.stateDir, state);
+      writeState(sim.lab.settings.stateDir, grantedState(sim.lab.state(), { scopeRooms: true }));
     });
     after(async () => sim.stop());
 

@@ -4,8 +4,8 @@ import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeState, type SimState } from '../../src/sim/state';
-import { impersonationAssignment } from '../ews/fixture';
+import { writeState } from '../../src/sim/state';
+import { grantedState } from '../ews/fixture';
 import { FAULTS_FILE, REQUEST_LOG_FILE, type EwsRequestLogEntry } from '../../src/sim/ews';
 import { SimProcess, type ImpRun, type RunOptions } from '../helpers/imp';
 
@@ -29,13 +29,6 @@ function check(r: VerifyReport, id: string) {
   const found = r.checks.find((c) => c.id === id);
   assert.ok(found, `no check ${id} in ${JSON.stringify(r.checks)}`);
   return found;
-}
-
-/** The state with the assignment `imp grant --account svc-booking@contoso.com` makes (test/commands/grant.test.ts proves that). */
-function withAssignment(state: SimState): SimState {
-  const service = state.users.find((u) => u.samAccountName === 'svc-booking')!;
-  state.assignments.push({ ...impersonationAssignment(service.distinguishedName), name: `ApplicationImpersonation-${ACCOUNT}` });
-  return state;
 }
 
 function requests(sim: SimProcess): EwsRequestLogEntry[] {
@@ -85,7 +78,7 @@ describe('imp verify', function () {
     it('waits out the delay of an assignment made while it waits, and passes', async () => {
       // The assignment imp grant makes (test/commands/grant.test.ts proves that), given to Exchange, created
       // "now", once verify has been denied once: the delay then lies ahead of verify whatever the load on the machine.
-      const granted = withAssignment(sim.lab.state());
+      const granted = grantedState(sim.lab.state());
       const withoutIt = sim.lab.state();
       withoutIt.assignments = withoutIt.assignments.filter((a) => a.roleAssignmentDelegationType !== 'Regular');
       writeState(sim.lab.settings.stateDir, withoutIt);
@@ -118,7 +111,7 @@ describe('imp verify', function () {
     let sim: SimProcess;
     before(async () => {
       sim = await SimProcess.start(['--rooms', '3', '--users', '2']);
-      writeState(sim.lab.settings.stateDir, withAssignment(sim.lab.state()));
+      writeState(sim.lab.settings.stateDir, grantedState(sim.lab.state()));
     });
     after(async () => sim.stop());
     afterEach(() => writeFileSync(join(sim.lab.settings.stateDir, FAULTS_FILE), '{}'));

@@ -90,3 +90,17 @@ export function impersonationAssignment(
 export function serviceAccount(state: SimState) {
   return state.users.find((u) => u.samAccountName === 'svc-booking')!;
 }
+
+/**
+ * What `imp grant --account svc-booking@contoso.com [--scope-rooms]` leaves in the state (test/commands/grant.test.ts
+ * and test/exchange/exchange.test.ts prove that): for tests that need the grant, not a run of it.
+ */
+export function grantedState(state: SimState, options: { scopeRooms?: boolean; ageMs?: number } = {}): SimState {
+  const name = `ApplicationImpersonation-${serviceAccount(state).mailbox!.primarySmtpAddress}`;
+  const whenCreatedUTC = new Date(Date.now() - (options.ageMs ?? 3_600_000)).toISOString();
+  const scope = options.scopeRooms ? `${name}-Scope` : undefined;
+  // The filter as Exchange stores it after parsing.
+  if (scope) state.scopes.push({ guid: randomUUID(), name: scope, recipientFilter: "(RecipientTypeDetails -eq 'RoomMailbox')", recipientRoot: null, exclusive: false, whenCreatedUTC });
+  state.assignments.push({ ...impersonationAssignment(serviceAccount(state).distinguishedName, { ageMs: options.ageMs, scope }), name });
+  return state;
+}

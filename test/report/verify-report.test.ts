@@ -1,12 +1,11 @@
 // imp verify --report end to end: the simulated Exchange with a propagation delay, real pwsh and HTTPS EWS;
 // the file holds the facts a change ticket needs, and a wrong extension is refused before anything runs.
 import { strict as assert } from 'node:assert';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeState } from '../../src/sim/state';
-import { impersonationAssignment } from '../ews/fixture';
+import { grantedState } from '../ews/fixture';
 import { runImp, SimProcess } from '../helpers/imp';
 
 const ACCOUNT = 'svc-booking@contoso.com';
@@ -32,14 +31,8 @@ describe('imp verify --report', function () {
 
   it('writes the time, version, operator, server, connection, the script, assignment, checks, mailboxes and the timeline', async () => {
     const s = sim.lab.settings;
-    // What `imp grant --scope-rooms` makes (test/commands/grant.test.ts and test/exchange/exchange.test.ts prove
-    // that), created now: a rooms-only scope, its filter as Exchange stores it, and an assignment scoped to it.
-    const state = sim.lab.state();
-    const scope = `ApplicationImpersonation-${ACCOUNT}-Scope`;
-    state.scopes.push({ guid: randomUUID(), name: scope, recipientFilter: "(RecipientTypeDetails -eq 'RoomMailbox')", recipientRoot: null, exclusive: false, whenCreatedUTC: new Date().toISOString() });
-    const service = state.users.find((u) => u.samAccountName === 'svc-booking')!;
-    state.assignments.push({ ...impersonationAssignment(service.distinguishedName, { scope, ageMs: 0 }), name: `ApplicationImpersonation-${ACCOUNT}` });
-    writeState(s.stateDir, state);
+    // Created now: the propagation delay lies ahead of verify.
+    writeState(s.stateDir, grantedState(sim.lab.state(), { scopeRooms: true, ageMs: 0 }));
     const file = join(dir, 'verify.md');
     const run = await sim.lab.imp(['verify', '--account', ACCOUNT, '--rooms', '--wait', '90s', '--poll-interval', '1s', '--ca', s.caFile!, '--password-stdin', '--report', file], { input: `${s.password}\n` });
     assert.equal(run.code, 0, run.stderr + run.stdout);
