@@ -15,6 +15,8 @@ import {
   evaluateExpiry,
   evaluateRunAs,
   summaryLine,
+  type AccountFacts,
+  type ExpiryEvaluation,
   type ExpirySource,
   type ExpiryStatus,
   type Finding,
@@ -104,6 +106,31 @@ function conclude(report: ExpiryReport, findings: Finding[]): ExpiryReport {
   return report;
 }
 
+/** The account's fields of the report: what the judge made of the facts read (from AD or from EWS). */
+function recordEvaluation(report: ExpiryReport, facts: AccountFacts, evaluation: ExpiryEvaluation): void {
+  Object.assign(report, {
+    expiresAt: evaluation.expiresAt,
+    daysLeft: evaluation.daysLeft,
+    neverExpires: evaluation.neverExpires,
+    mustChange: evaluation.mustChange,
+    enabled: facts.enabled,
+    lockedOut: facts.lockedOut,
+    passwordLastSet: facts.passwordLastSet,
+  });
+}
+
+/**
+ * The report for an account's facts when nothing else is asked (no login, no run-as): what the CLI prints for
+ * them. test/expiry checks the situations it reads through one PowerShell with it, instead of a run each.
+ */
+export function judgedReport(account: string, facts: AccountFacts, thresholds: Thresholds, time: Date): ExpiryReport {
+  const report = emptyReport(account, thresholds);
+  report.source = facts.source;
+  const evaluation = evaluateExpiry(account, facts, thresholds, time);
+  recordEvaluation(report, facts, evaluation);
+  return conclude(report, evaluation.findings);
+}
+
 /** Failing to ask is a monitoring answer too: UNKNOWN (3), never a WARNING or CRITICAL the account did not earn. */
 function failedReport(report: ExpiryReport, error: ImpError): ExpiryReport {
   conclude(report, [{ status: 'UNKNOWN', text: `cannot check the password expiry: ${error.message}`, ...(error.suggestion ? { fix: error.suggestion } : {}) }]);
@@ -187,15 +214,7 @@ async function checkThroughDirectory(context: CommandContext, report: ExpiryRepo
   }
   const { facts } = lookup;
   const evaluation = evaluateExpiry(account, facts, input.thresholds, input.time);
-  Object.assign(report, {
-    expiresAt: evaluation.expiresAt,
-    daysLeft: evaluation.daysLeft,
-    neverExpires: evaluation.neverExpires,
-    mustChange: evaluation.mustChange,
-    enabled: facts.enabled,
-    lockedOut: facts.lockedOut,
-    passwordLastSet: facts.passwordLastSet,
-  });
+  recordEvaluation(report, facts, evaluation);
   const findings = [...evaluation.findings];
   const url = input.options.checkLogin ? await loginUrl(context, input.ews!, lookup.account) : undefined;
   if (url && typeof url !== 'string') findings.push(url.finding);
@@ -318,14 +337,7 @@ async function checkThroughEws(report: ExpiryReport, input: CheckInput & { ews: 
     return;
   }
   const evaluation = evaluateExpiry(account, answer.facts, input.thresholds, input.time);
-  Object.assign(report, {
-    expiresAt: evaluation.expiresAt,
-    daysLeft: evaluation.daysLeft,
-    neverExpires: evaluation.neverExpires,
-    mustChange: evaluation.mustChange,
-    enabled: answer.facts.enabled,
-    lockedOut: answer.facts.lockedOut,
-  });
+  recordEvaluation(report, answer.facts, evaluation); // EWS tells no passwordLastSet: it stays null
   conclude(report, evaluation.findings);
 }
 

@@ -6,8 +6,7 @@ import { storeCredential } from '../../src/credentials/keychain';
 import { exchangeSetup } from '../../src/exchange/connection';
 import { readAccountFromDirectory, type DirectoryLookup } from '../../src/expiry/directory';
 import { thresholdsOf } from '../../src/expiry/options';
-import { evaluateExpiry, summaryLine } from '../../src/expiry/status';
-import { worst } from '../../src/monitoring';
+import { judgedReport } from '../../src/commands/expiry';
 import { PowerShellSession } from '../../src/powershell/session';
 import { applyPasswordExpiry } from '../../src/sim/organization';
 import { hashPassword, writeState, type SimState, type SimUser } from '../../src/sim/state';
@@ -319,17 +318,10 @@ describe('imp expiry (Active Directory through PowerShell)', function () {
         if (!adsisearcher.found || !getADUser.found) continue;
         assert.deepEqual({ ...adsisearcher.facts, source: 'Get-ADUser' }, getADUser.facts, name);
         // What imp makes of them: the status its CLI gives this situation on the Get-ADUser path above.
-        const evaluation = evaluateExpiry(CASES[name]!.account, adsisearcher.facts, thresholdsOf({}), seeded);
-        const status = worst(...evaluation.findings.map((f) => f.status));
-        assert.equal(status, CASES[name]!.status, name);
-        // The fields and the line the CLI's document takes from these facts (commands/expiry.ts), checked as the
-        // CLI runs above check theirs.
-        const { facts } = adsisearcher;
-        CASES[name]!.expect?.({
-          ...evaluation, enabled: facts.enabled, lockedOut: facts.lockedOut, passwordLastSet: facts.passwordLastSet,
-          message: summaryLine(status, CASES[name]!.account, evaluation.findings),
-          fix: evaluation.findings.flatMap((f) => (f.fix ? [f.fix] : [])),
-        });
+        // The report the CLI builds from these facts (commands/expiry.ts), checked as the CLI runs above check theirs.
+        const report = judgedReport(CASES[name]!.account, adsisearcher.facts, thresholdsOf({}), seeded);
+        assert.equal(report.status, CASES[name]!.status, name);
+        CASES[name]!.expect?.(report as unknown as Record<string, unknown>);
       }
       // The address without a mailbox was found in the Global Catalog by its userPrincipalName.
       assert.deepEqual([read.get('noMailbox')!.adsisearcher.account.lookup, read.get('noMailbox')!.adsisearcher.account.enabled], ['directory', true]);
