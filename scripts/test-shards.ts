@@ -1,6 +1,6 @@
-// npm test's runner: every test file, split over three (IMP_TEST_SHARDS) mocha processes that run at once.
-// Most of the suite's time is pwsh and node starting and waiting on each other, so three shards keep both
-// cores busy. Each shard has its own Secret Service (scripts/with-keyring), so keychain tests never see
+// npm test's runner: every test file, split over four (IMP_TEST_SHARDS) mocha processes that run at once.
+// Most of the suite's time is pwsh and node starting and waiting on each other (a propagation wait, a
+// simulator's answer), so four shards keep both cores busy: three left them idle 15% of the run. Each shard has its own Secret Service (scripts/with-keyring), so keychain tests never see
 // another shard's keyring; everything else a test uses (ports, temporary folders, simulators) is its own.
 // Files are dealt out longest first by test/timings.json (seconds per file, from `--record`), a file not
 // listed there counting as the median. A shard's output is printed whole when it ends. With --typecheck,
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     : undefined;
   const chosen = args.filter((a) => !a.startsWith('--'));
   const files = chosen.length ? chosen : testFiles(join(packageRoot, 'test')).sort();
-  const count = Math.max(1, Number(process.env.IMP_TEST_SHARDS ?? 3));
+  const count = Math.max(1, Number(process.env.IMP_TEST_SHARDS ?? 4));
   const shards = deal(files, readTimings(), count);
   console.log(`test: ${files.length} files in ${shards.length} shard(s) at once`);
   const results = await Promise.all(
