@@ -1,19 +1,17 @@
-// npm test's sharding (scripts/test-shards.ts): every file runs exactly once, longest first to the least-loaded shard.
+// npm test's sharding (scripts/test-shards.ts): one queue, longest file first, taken by whichever shard is free.
 import { strict as assert } from 'node:assert';
-import { deal, failures } from '../scripts/test-shards';
+import { failures, order } from '../scripts/test-shards';
 
-describe('scripts/test-shards: dealing test files to shards', () => {
+describe('scripts/test-shards: the order files are handed out in', () => {
   const timings = { 'a.test.ts': 100, 'b.test.ts': 60, 'c.test.ts': 50, 'd.test.ts': 10 };
 
-  it('gives every file to exactly one shard, balancing by recorded seconds', () => {
-    const shards = deal(Object.keys(timings), timings, 2);
-    assert.deepEqual(shards, [['a.test.ts', 'd.test.ts'], ['b.test.ts', 'c.test.ts']]);
+  it('puts every file in once, longest recorded time first', () => {
+    assert.deepEqual(order(['d.test.ts', 'b.test.ts', 'a.test.ts', 'c.test.ts'], timings), ['a.test.ts', 'b.test.ts', 'c.test.ts', 'd.test.ts']);
   });
 
-  it('counts a file with no timing as the median, and never makes an empty shard', () => {
-    assert.deepEqual(deal(['new.test.ts', 'a.test.ts'], timings, 3), [['a.test.ts'], ['new.test.ts']]);
-    const weighed = deal(['new.test.ts', 'c.test.ts', 'd.test.ts'], timings, 2);
-    assert.deepEqual(weighed, [['new.test.ts'], ['c.test.ts', 'd.test.ts']]);
+  it('counts a file with no timing as the median (ties by name)', () => {
+    assert.deepEqual(order(['new.test.ts', 'a.test.ts', 'd.test.ts', 'c.test.ts'], timings), ['a.test.ts', 'new.test.ts', 'c.test.ts', 'd.test.ts']);
+    assert.deepEqual(order(['y.test.ts', 'x.test.ts'], {}), ['x.test.ts', 'y.test.ts']);
   });
 });
 
