@@ -166,8 +166,9 @@ describe('imp expiry (Active Directory through PowerShell)', function () {
     let failures: ImpRun[];
     let fixDry: ImpRun;
     let fixed: ImpRun;
-    // in2, never, mustChange and disabled are read through Get-ADUser and judged below, without a CLI run each.
-    const names = ['in20', 'in10', 'expired', 'locked', 'unknown'];
+    // The other situations are read through Get-ADUser and judged below, without a CLI run each: in10 is the
+    // CLI's JSON and event log, unknown its near match (a template of its own), user3 its human output.
+    const names = ['in10', 'unknown'];
 
     before(async () => {
       lab = shellLab({ users: 8 });
@@ -279,7 +280,7 @@ describe('imp expiry (Active Directory through PowerShell)', function () {
     let withModule: Lab;
     const runs = new Map<string, ImpRun>();
     const read = new Map<string, { adsisearcher: DirectoryLookup; getADUser: DirectoryLookup }>();
-    const names = ['in20', 'in10', 'in2', 'never', 'mustChange', 'disabled', 'locked', 'unknown', 'noMailbox'];
+    const names = ['in20', 'in10', 'in2', 'expired', 'never', 'mustChange', 'disabled', 'locked', 'unknown', 'noMailbox'];
 
     before(async () => {
       lab = shellLab({ users: 8 });
@@ -306,7 +307,7 @@ describe('imp expiry (Active Directory through PowerShell)', function () {
       withModule.remove();
     });
 
-    it('reads every situation (in20, in10, in2, never, mustChange, disabled, locked, unknown, noMailbox) as Get-ADUser reads it, and imp judges each as its CLI does (one PowerShell per path)', () => {
+    it('reads every situation (in20, in10, in2, expired, never, mustChange, disabled, locked, unknown, noMailbox) as Get-ADUser reads it, and imp judges each as its CLI does (one PowerShell per path)', () => {
       for (const name of names) {
         const { adsisearcher, getADUser } = read.get(name)!;
         assert.equal(adsisearcher.source, 'adsisearcher', name);

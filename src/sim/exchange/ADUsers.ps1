@@ -178,7 +178,8 @@ function Get-ADUser {
             $selected = $visible
         } else {
             $tree = ConvertFrom-SimFilter $Filter
-            $selected = @($visible | Where-Object { Test-SimFilter $tree (Get-SimDirectoryFacts $state $_) })
+            $memberships = Get-SimMembershipIndex $state  # once for every user the filter is tried on
+            $selected = @($visible | Where-Object { Test-SimFilter $tree (Get-SimDirectoryFacts $state $_ $memberships) })
         }
         $output = foreach ($user in $selected) {
             $shown = ConvertTo-SimADUserOutput $state $user $Properties

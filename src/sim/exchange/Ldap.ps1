@@ -82,6 +82,7 @@ function Find-SimLdapEntry([string] $Method, [string] $Filter, [System.Collectio
     $where = Resolve-SimLdapRoot $state $Root $Scope
     $tree = ConvertFrom-SimLdapFilter $Filter
     $results = [System.Collections.Generic.List[object]]::new()
+    $memberships = Get-SimMembershipIndex $state  # once for every entry the filter is tried on
     foreach ($user in $state.users) {
         $dn = [string]$user.distinguishedName
         if (-not $where.GlobalCatalog -and (Get-SimDomainOfDn $dn) -ne $where.Domain) { continue }
@@ -89,7 +90,7 @@ function Find-SimLdapEntry([string] $Method, [string] $Filter, [System.Collectio
             if ($where.Base -and -not (Test-SimText $dn $where.BaseDn)) { continue }
             if (-not $where.Base -and -not ($dn.EndsWith(',' + $where.BaseDn, [System.StringComparison]::OrdinalIgnoreCase) -or (Test-SimText $dn $where.BaseDn))) { continue }
         }
-        $attributes = Get-SimLdapAttribute $state $user
+        $attributes = Get-SimLdapAttribute $state $user $memberships
         if ($where.GlobalCatalog) {
             foreach ($key in @($attributes.Keys)) { if ($script:LdapGlobalCatalog -notcontains $key) { $attributes.Remove($key) } }
             $attributes['adspath'] = [object[]]@('GC://' + (Get-SimDomainOfDn $dn) + '/' + $dn)
@@ -101,9 +102,9 @@ function Find-SimLdapEntry([string] $Method, [string] $Filter, [System.Collectio
     return ,$results.ToArray()
 }
 
-function Get-SimLdapAttribute($State, $User) {
+function Get-SimLdapAttribute($State, $User, $Memberships) {
     # The user's directory entry as LDAP sees it: lower-case names, every value a list.
-    $facts = Get-SimDirectoryFacts $State $User
+    $facts = Get-SimDirectoryFacts $State $User $Memberships
     $control = 0x200                                            # NORMAL_ACCOUNT
     if (-not $User.enabled) { $control = $control -bor 0x2 }   # ACCOUNTDISABLE
     if ($User.passwordNeverExpires) { $control = $control -bor 0x10000 }  # DONT_EXPIRE_PASSWORD
