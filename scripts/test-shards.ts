@@ -99,6 +99,8 @@ function runShard(queue: string[], done: (result: FileResult) => void): Promise<
     if (child.exitCode === null && child.signalCode === null) next();
     else current = undefined; // a shard that has exited takes no more files: the others empty the queue
   };
+  // A shard that dies just as it is handed a file: its 'close' below fails that file, the write's EPIPE says nothing more.
+  child.stdin.on('error', () => undefined);
   child.stdout.setEncoding('utf8');
   child.stderr.setEncoding('utf8');
   let partial = '';
