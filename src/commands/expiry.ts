@@ -106,8 +106,9 @@ function conclude(report: ExpiryReport, findings: Finding[]): ExpiryReport {
   return report;
 }
 
-/** The account's fields of the report: what the judge made of the facts read (from AD or from EWS). */
-function recordEvaluation(report: ExpiryReport, facts: AccountFacts, evaluation: ExpiryEvaluation): void {
+/** Judges the facts read (from AD or from EWS) and fills the report's account fields with the verdict. */
+function judgeFacts(report: ExpiryReport, facts: AccountFacts, thresholds: Thresholds, time: Date): ExpiryEvaluation {
+  const evaluation = evaluateExpiry(report.account, facts, thresholds, time);
   Object.assign(report, {
     expiresAt: evaluation.expiresAt,
     daysLeft: evaluation.daysLeft,
@@ -117,6 +118,7 @@ function recordEvaluation(report: ExpiryReport, facts: AccountFacts, evaluation:
     lockedOut: facts.lockedOut,
     passwordLastSet: facts.passwordLastSet,
   });
+  return evaluation;
 }
 
 /**
@@ -126,9 +128,7 @@ function recordEvaluation(report: ExpiryReport, facts: AccountFacts, evaluation:
 export function judgedReport(account: string, facts: AccountFacts, thresholds: Thresholds, time: Date): ExpiryReport {
   const report = emptyReport(account, thresholds);
   report.source = facts.source;
-  const evaluation = evaluateExpiry(account, facts, thresholds, time);
-  recordEvaluation(report, facts, evaluation);
-  return conclude(report, evaluation.findings);
+  return conclude(report, judgeFacts(report, facts, thresholds, time).findings);
 }
 
 /** Failing to ask is a monitoring answer too: UNKNOWN (3), never a WARNING or CRITICAL the account did not earn. */
@@ -213,8 +213,7 @@ async function checkThroughDirectory(context: CommandContext, report: ExpiryRepo
     return;
   }
   const { facts } = lookup;
-  const evaluation = evaluateExpiry(account, facts, input.thresholds, input.time);
-  recordEvaluation(report, facts, evaluation);
+  const evaluation = judgeFacts(report, facts, input.thresholds, input.time);
   const findings = [...evaluation.findings];
   const url = input.options.checkLogin ? await loginUrl(context, input.ews!, lookup.account) : undefined;
   if (url && typeof url !== 'string') findings.push(url.finding);
@@ -336,9 +335,7 @@ async function checkThroughEws(report: ExpiryReport, input: CheckInput & { ews: 
     conclude(report, [answer.finding]);
     return;
   }
-  const evaluation = evaluateExpiry(account, answer.facts, input.thresholds, input.time);
-  recordEvaluation(report, answer.facts, evaluation); // EWS tells no passwordLastSet: it stays null
-  conclude(report, evaluation.findings);
+  conclude(report, judgeFacts(report, answer.facts, input.thresholds, input.time).findings); // EWS tells no passwordLastSet: it stays null
 }
 
 /** Set once this run's event is written, so a later failure does not log a second one. */
